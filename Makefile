@@ -1,0 +1,54 @@
+# Commerce Portal. `make run` starts the app on the embedded Codat sandbox; `make test` runs the suite.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+STAMP  := $(VENV)/.installed
+
+.PHONY: install run test test-postgres browser lock bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev]"
+	@touch $(STAMP)
+
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	@$(BIN)/python manage.py ensure_demo_merchant || true
+	@$(BIN)/python manage.py refresh_branding || echo "Branding cache not fully warmed; pages fall back to monograms until it is."
+	@echo ""
+	@echo "Commerce Portal is starting on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# Debian's Chromium for the browser tests (Playwright cannot download its own here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Install Debian's chromium (sudo apt-get install chromium) to run the browser tests." >&2; exit 1; fi; }
+
+test: install browser
+	$(BIN)/python -m pytest
+
+# The database- and cache-touching tests again, on PostgreSQL and Redis.
+POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/commerce_portal
+REDIS_URL    ?= redis://127.0.0.1:6379/1
+test-postgres: install browser
+	DATABASE_URL=$(POSTGRES_URL) CACHE_URL=$(REDIS_URL) $(BIN)/python -m pytest -m "django_db or cache or multiprocess"
+
+# Re-pin every dependency after editing pyproject.toml.
+lock:
+	rm -rf .lockvenv && $(PYTHON) -m venv .lockvenv
+	.lockvenv/bin/python -m pip install --quiet --upgrade "pip>=24"
+	.lockvenv/bin/python -m pip install --quiet -e ".[dev]"
+	.lockvenv/bin/python -m pip freeze --exclude-editable | grep -v '^commerce-portal' > requirements.lock
+	rm -rf .lockvenv
+
+bench: install
+	$(BIN)/python bench/branding_cache.py
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .test-db.sqlite3*

@@ -1,0 +1,60 @@
+"""Liveness and readiness for load balancers and orchestrators."""
+
+import logging
+import time
+
+from django.core.cache import cache
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+logger = logging.getLogger(__name__)
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """The process is alive and serving; touches nothing else."""
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+@require_GET
+def readyz(request):
+    """Database and cache must answer; Codat's reachability is reported, not required."""
+    checks = {"database": _check(_database), "cache": _check(_cache), "codat": _codat()}
+    ready = checks["database"]["ok"] and checks["cache"]["ok"]
+    return JsonResponse({"status": "ready" if ready else "not ready", "checks": checks}, status=200 if ready else 503)
+
+
+def _check(probe) -> dict:
+    started = time.monotonic()
+    try:
+        probe()
+    except Exception as exc:  # readiness reports any failure instead of raising it
+        logger.warning("readiness probe %s failed: %s", probe.__name__, exc)
+        return {"ok": False, "error": type(exc).__name__}
+    return {"ok": True, "ms": round((time.monotonic() - started) * 1000, 1)}
+
+
+def _database():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def _cache():
+    cache.set("readyz", "1", 5)
+    if cache.get("readyz") != "1":
+        raise RuntimeError("cache did not return what was stored")
+
+
+def _codat() -> dict:
+    """The last catalogue fetch says whether Codat answered; no call is made from a probe."""
+    from integrations.models import CatalogueState
+
+    state = CatalogueState.objects.filter(pk=1).first()
+    if state is None or state.fetched_at is None:
+        return {"ok": None, "detail": "catalogue never fetched"}
+    failing = bool(state.last_error_at and state.last_error_at > state.fetched_at)
+    return {"ok": not failing, "last_success": state.fetched_at.isoformat()}

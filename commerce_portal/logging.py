@@ -1,0 +1,37 @@
+"""Log filters: request ids on every record, and secrets scrubbed from every line."""
+
+import logging
+import re
+
+from .request_context import request_id_var
+
+# One-time Sync Flow codes, Basic credentials and bearer tokens, wherever they appear.
+_SECRETS = [
+    (re.compile(r"(?i)(\botp=)[^&\s\"']+"), r"\1[redacted]"),
+    (re.compile(r"(?i)(\bBasic\s+)[A-Za-z0-9+/=]{6,}"), r"\1[redacted]"),
+    (re.compile(r"(?i)(\bBearer\s+)[A-Za-z0-9._~+/=-]{6,}"), r"\1[redacted]"),
+]
+
+
+def redact(text: str) -> str:
+    for pattern, replacement in _SECRETS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class RequestContextFilter(logging.Filter):
+    def filter(self, record):
+        if not hasattr(record, "request_id"):
+            record.request_id = request_id_var.get()
+        return True
+
+
+class RedactSecretsFilter(logging.Filter):
+    """Rewrites the record's message so no handler can print a secret."""
+
+    def filter(self, record):
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True

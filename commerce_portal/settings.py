@@ -1,0 +1,274 @@
+"""Commerce Portal settings, read once from the environment.
+
+The names in the settings table of README.md are a contract with operators and
+tests. Without CODAT_API_KEY the embedded Codat sandbox is used, and only then
+(with DEBUG on) do the usual secrets get development defaults.
+"""
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+if env.bool("DJANGO_READ_DOT_ENV_FILE", default=False):
+    env.read_env(BASE_DIR / ".env")
+
+# --- Codat -------------------------------------------------------------------
+CODAT_API_KEY = env.str("CODAT_API_KEY", default="")
+CODAT_SANDBOX_ENABLED = not CODAT_API_KEY
+# In sandbox mode a relative base URL means "this app's own /sandbox/codat",
+# answered in-process (see integrations.codat.factory).
+CODAT_BASE_URL = env.str(
+    "CODAT_BASE_URL",
+    default="/sandbox/codat" if CODAT_SANDBOX_ENABLED else "https://api.codat.io",
+)
+CODAT_CONNECTOR_KEY = env.str(
+    "CODAT_CONNECTOR_KEY", default="lqai" if CODAT_SANDBOX_ENABLED else ""
+)
+CODAT_CONNECTOR_TYPE = env.str("CODAT_CONNECTOR_TYPE", default="commerce")
+CODAT_SYNC_FLOW_ALLOWED_HOSTS = env.list(
+    "CODAT_SYNC_FLOW_ALLOWED_HOSTS", default=["sync-flow.codat.io"]
+)
+CODAT_SYNC_FLOW_CODE_TTL = env.float("CODAT_SYNC_FLOW_CODE_TTL", default=30.0)
+CODAT_SANDBOX_API_KEY = env.str("CODAT_SANDBOX_API_KEY", default="sandbox")
+# A deliberately public demo of the sandbox (DEBUG off) must say so.
+CODAT_SANDBOX_DEMO = env.bool("CODAT_SANDBOX_DEMO", default=False)
+CODAT_CONNECT_TIMEOUT = env.float("CODAT_CONNECT_TIMEOUT", default=3.0)
+CODAT_READ_TIMEOUT = env.float("CODAT_READ_TIMEOUT", default=10.0)
+CODAT_MAX_RETRIES = env.int("CODAT_MAX_RETRIES", default=2)
+CODAT_RETRY_AFTER_CAP = env.float("CODAT_RETRY_AFTER_CAP", default=3.0)
+# The most a merchant waits on a hand-off (both mints, retries included); under gunicorn's timeout.
+CODAT_HANDOFF_TIMEOUT = env.float("CODAT_HANDOFF_TIMEOUT", default=20.0)
+CODAT_LOGO_HOSTS = env.list("CODAT_LOGO_HOSTS", default=["static.codat.io"])
+
+# --- Branding cache ------------------------------------------------------------
+CODAT_BRANDING_TTL = env.int("CODAT_BRANDING_TTL", default=24 * 60 * 60)
+CODAT_BRANDING_COLD_WAIT = env.float("CODAT_BRANDING_COLD_WAIT", default=1.5)
+CODAT_LOGO_MAX_BYTES = env.int("CODAT_LOGO_MAX_BYTES", default=512 * 1024)
+
+# --- Product -----------------------------------------------------------------
+PARTNER_NAME = env.str("PARTNER_NAME", default="Sandbox POS")
+PARTNER_BRAND_COLOR = env.str("PARTNER_BRAND_COLOR", default="#1f5fbf")
+LINK_RATE_LIMIT = env.str("LINK_RATE_LIMIT", default="10/m")
+SIGN_IN_LINK_TTL = env.int("SIGN_IN_LINK_TTL", default=72 * 60 * 60)
+
+# --- Django core ---------------------------------------------------------------
+DEBUG = env.bool("DEBUG", default=CODAT_SANDBOX_ENABLED)
+_dev_defaults = CODAT_SANDBOX_ENABLED and DEBUG
+
+_required = {
+    "SECRET_KEY": env.str("SECRET_KEY", default=""),
+    "ALLOWED_HOSTS": env.list("ALLOWED_HOSTS", default=[]),
+    "CSRF_TRUSTED_ORIGINS": env.list("CSRF_TRUSTED_ORIGINS", default=[]),
+}
+if _dev_defaults:
+    _required["SECRET_KEY"] = _required["SECRET_KEY"] or "dev-only-insecure-key-sandbox"
+    _required["ALLOWED_HOSTS"] = _required["ALLOWED_HOSTS"] or [
+        "localhost",
+        "127.0.0.1",
+        "[::1]",
+    ]
+_missing = [name for name, value in _required.items() if not value]
+if _missing and not _dev_defaults:
+    raise ImproperlyConfigured(
+        "Commerce Portal cannot start with DEBUG off until these are set in the "
+        f"environment: {', '.join(_missing)}."
+    )
+SECRET_KEY = _required["SECRET_KEY"]
+ALLOWED_HOSTS = _required["ALLOWED_HOSTS"]
+CSRF_TRUSTED_ORIGINS = _required["CSRF_TRUSTED_ORIGINS"]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "csp",
+    "axes",
+    "integrations",
+]
+if CODAT_SANDBOX_ENABLED:
+    INSTALLED_APPS.append("codat_sandbox")
+
+MIDDLEWARE = [
+    "commerce_portal.request_context.RequestContextMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+if CODAT_SANDBOX_ENABLED:
+    MIDDLEWARE.append("codat_sandbox.middleware.PublicOriginMiddleware")
+
+ROOT_URLCONF = "commerce_portal.urls"
+WSGI_APPLICATION = "commerce_portal.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
+                "integrations.context_processors.partner",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Concurrent workers and threads write (branding cache, link attempts):
+    # WAL, a busy timeout and immediate transactions avoid "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
+    # A file, not shared-cache memory, so that threaded tests see real locking.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://commerce-portal")}
+CACHES["default"]["KEY_PREFIX"] = env.str("CACHE_KEY_PREFIX", default="commerce-portal")
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "integrations:select"
+LOGOUT_REDIRECT_URL = "login"
+
+# Failed-login throttling, per account and address; staff unlock in the admin.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0) or None
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+
+# --- Security ----------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# The POS may embed the portal: CSP frame-ancestors decides who may frame it.
+FRAME_ANCESTORS = env.list("FRAME_ANCESTORS", default=[])
+if FRAME_ANCESTORS:
+    X_FRAME_OPTIONS = None
+if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+if not DEBUG:
+    SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
+    CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+    if FRAME_ANCESTORS:
+        SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "None"
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        # Browsers apply form-action to the redirect that answers a form post:
+        # the hand-off's redirect to Codat's Sync Flow must be allowed here.
+        "form-action": ["'self'"] + [f"https://{host}" for host in CODAT_SYNC_FLOW_ALLOWED_HOSTS],
+        "frame-ancestors": FRAME_ANCESTORS or ["'none'"],
+    }
+}
+
+# --- Logging -----------------------------------------------------------------
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {
+        "request_context": {"()": "commerce_portal.logging.RequestContextFilter"},
+        "redact": {"()": "commerce_portal.logging.RedactSecretsFilter"},
+    },
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+            "filters": ["request_context", "redact"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # httpx logs full URLs at INFO; our client logs each call itself.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+        "django.server": {"level": "INFO"},
+        "axes": {"level": "WARNING"},
+    },
+}

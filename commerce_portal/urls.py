@@ -1,0 +1,25 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from . import health
+
+admin.site.site_header = "Commerce Portal administration"
+admin.site.site_title = "Commerce Portal admin"
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("integrations.urls")),
+]
+
+if settings.CODAT_SANDBOX_ENABLED:  # never mounted when a real Codat key is configured
+    urlpatterns.append(path("sandbox/", include("codat_sandbox.urls")))

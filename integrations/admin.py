@@ -1,0 +1,156 @@
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.views.decorators.http import require_POST
+
+from . import logos
+from .codat import CodatError
+from .models import Integration, LinkAttempt, Membership, Merchant
+from .services.branding import branding_evict, branding_refresh
+from .services.catalogue import catalogue_refresh
+
+REFRESH_PERMISSION = "integrations.refresh_branding"
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Merchant)
+class MerchantAdmin(admin.ModelAdmin):
+    list_display = ["name", "identifier", "created_at"]
+    search_fields = ["name", "identifier"]
+    inlines = [MembershipInline]
+
+
+@admin.register(LinkAttempt)
+class LinkAttemptAdmin(admin.ModelAdmin):
+    list_display = ["started_at", "merchant", "platform_name", "outcome", "failure_reason", "mints", "user", "assisted", "returned_at"]
+    list_filter = ["outcome", "failure_reason", "platform_key", "assisted"]
+    search_fields = ["merchant__name", "merchant__identifier", "correlation_id"]
+    date_hierarchy = "started_at"
+    list_select_related = ["merchant", "user"]
+
+    # A record of what happened: nobody edits history.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Integration)
+class BrandingCacheAdmin(admin.ModelAdmin):
+    """The branding cache, for operators: see it, refresh it from Codat, evict it."""
+
+    change_list_template = "admin/integrations/integration/change_list.html"
+    list_display = ["thumbnails", "name", "key", "source_type", "enabled", "is_beta", "status", "branding_fetched_at", "branding_expires_at", "short_error"]
+    list_filter = ["source_type", "enabled"]
+    search_fields = ["key", "name"]
+    actions = ["refresh_selected", "evict_selected"]
+    readonly_fields = [f.name for f in Integration._meta.fields] + ["thumbnails"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("logos")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Logos")
+    def thumbnails(self, obj):
+        return format_html_join(
+            " ",
+            '<img src="{}" alt="{}" width="32" height="32" class="branding-thumb">',
+            (
+                (
+                    reverse("integrations:logo", args=[logo.digest, logos.EXTENSIONS[logo.content_type]]),
+                    logo.alt or f"{obj.name} {logo.variant} logo",
+                )
+                for logo in obj.logos.all()
+            ),
+        ) or "—"
+
+    @admin.display(description="Status")
+    def status(self, obj):
+        if obj.branding_fetched_at is None:
+            return "Failing" if obj.branding_error else "Not fetched"
+        if obj.branding_expires_at and obj.branding_expires_at <= timezone.now():
+            return "Stale"
+        return "Fresh (with errors)" if obj.branding_error else "Fresh"
+
+    @admin.display(description="Last error")
+    def short_error(self, obj):
+        return (obj.branding_error[:120] + "…") if len(obj.branding_error) > 120 else obj.branding_error
+
+    def _require_permission(self, request):
+        if not request.user.has_perm(REFRESH_PERMISSION):
+            raise PermissionDenied
+
+    @admin.action(description="Refresh from Codat now", permissions=["refresh"])
+    def refresh_selected(self, request, queryset):
+        refreshed, failed = 0, []
+        for integration in queryset:
+            try:
+                if branding_refresh(integration.key, force=True):
+                    refreshed += 1
+            except CodatError as exc:
+                failed.append(f"{integration.key}: {exc}")
+        if refreshed:
+            self.message_user(request, f"Refreshed branding for {refreshed} integration(s).", messages.SUCCESS)
+        for failure in failed:
+            self.message_user(request, f"Could not refresh {failure}", messages.ERROR)
+
+    @admin.action(description="Evict", permissions=["refresh"])
+    def evict_selected(self, request, queryset):
+        for integration in queryset:
+            branding_evict(integration.key)
+        self.message_user(request, f"Evicted branding for {queryset.count()} integration(s).", messages.SUCCESS)
+
+    def has_refresh_permission(self, request):
+        return request.user.has_perm(REFRESH_PERMISSION)
+
+    def get_urls(self):
+        return [
+            path("refresh-all/", self.admin_site.admin_view(self.refresh_all_view), name="integrations_integration_refresh_all"),
+        ] + super().get_urls()
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "can_refresh": self.has_refresh_permission(request)}
+        return super().changelist_view(request, extra_context)
+
+    def refresh_all_view(self, request):
+        return _refresh_all(self, request)
+
+
+@require_POST
+def _refresh_all(model_admin, request):
+    model_admin._require_permission(request)
+    try:
+        catalogue_refresh(force=True)
+    except CodatError as exc:
+        model_admin.message_user(request, f"Could not refresh the catalogue: {exc}", messages.ERROR)
+        return redirect("admin:integrations_integration_changelist")
+    refreshed, failed = 0, []
+    for key in Integration.objects.values_list("key", flat=True):
+        try:
+            refreshed += branding_refresh(key, force=True)
+        except CodatError as exc:
+            failed.append(f"{key}: {exc}")
+    model_admin.message_user(request, f"Refreshed the catalogue and branding for {refreshed} integration(s).", messages.SUCCESS)
+    for failure in failed:
+        model_admin.message_user(request, f"Could not refresh {failure}", messages.ERROR)
+    return redirect("admin:integrations_integration_changelist")

@@ -1,0 +1,308 @@
+"""The one Codat client: every call goes through ``_request``.
+
+``_request`` owns timeouts, retries, logging and error mapping; the public
+methods are thin and named after Codat's operationIds.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import random
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from commerce_portal import __version__
+
+from . import errors
+from .retry import backoff_delay, is_retryable_status, parse_retry_after
+from .schemas import Branding, Integration, IntegrationsPage, SchemaError, SyncFlowUrl
+
+logger = logging.getLogger("integrations.codat")
+
+# Guard against a server whose paging never ends.
+MAX_PAGES = 50
+
+
+@dataclass(frozen=True)
+class _Answer:
+    response: httpx.Response
+    body: bytes
+    requested_at: float
+
+
+class CodatClient:
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        api_key: str,
+        connect_timeout: float = 3.0,
+        read_timeout: float = 10.0,
+        max_retries: int = 2,
+        retry_after_cap: float = 3.0,
+        backoff_base: float = 0.5,
+        backoff_max: float = 4.0,
+        page_size: int = 100,
+        transport: httpx.BaseTransport | None = None,
+        rng: random.Random | None = None,
+    ):
+        self.max_retries = max_retries
+        self.retry_after_cap = retry_after_cap
+        self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        self.page_size = page_size
+        self._rng = rng or random.Random()
+        timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
+        user_agent = f"commerce-portal/{__version__} httpx/{httpx.__version__}"
+        credentials = base64.b64encode(api_key.encode()).decode()
+        self._api = httpx.Client(
+            base_url=base_url.rstrip("/") + "/",
+            headers={
+                "Authorization": f"Basic {credentials}",
+                "Accept": "application/json",
+                "User-Agent": user_agent,
+            },
+            timeout=timeout,
+            transport=transport,
+        )
+        # Logos live on Codat's static host: never send the API key there.
+        self._assets = httpx.Client(
+            headers={"User-Agent": user_agent}, timeout=timeout, transport=transport
+        )
+
+    def __repr__(self):
+        return f"<CodatClient base_url={str(self._api.base_url)!r}>"
+
+    def close(self) -> None:
+        self._api.close()
+        self._assets.close()
+
+    # --- operations ----------------------------------------------------------
+
+    def list_integrations(self, *, query: str | None = None) -> list[Integration]:
+        """list-integrations, following the pages to the end."""
+        integrations: list[Integration] = []
+        for page_number in range(1, MAX_PAGES + 1):
+            params: dict[str, Any] = {"page": page_number, "pageSize": self.page_size}
+            if query:
+                params["query"] = query
+            answer = self._request("list-integrations", "GET", "config/integrations", params=params)
+            page = self._parse("list-integrations", answer, IntegrationsPage.from_json)
+            integrations.extend(page.results)
+            if not page.next_href or not page.results or len(integrations) >= page.total_results:
+                return integrations
+        raise errors.CodatResponseError(
+            operation="list-integrations",
+            status=200,
+            error=f"paging did not end after {MAX_PAGES} pages",
+        )
+
+    def get_integration_branding(self, platform_key: str) -> Branding:
+        """get-integration-branding."""
+        answer = self._request(
+            "get-integration-branding",
+            "GET",
+            f"config/integrations/{quote(platform_key, safe='')}/branding",
+        )
+        return self._parse("get-integration-branding", answer, Branding.from_json)
+
+    def get_sync_flow_url(
+        self,
+        *,
+        commerce_key: str,
+        accounting_key: str,
+        merchant_identifier: str,
+        redirect_url: str | None = None,
+        deadline: float | None = None,
+    ) -> SyncFlowUrl:
+        """get-sync-flow-url: a Sync Flow URL with a fresh single-use code.
+
+        ``deadline`` (a ``time.monotonic()`` value) bounds every attempt and
+        retry: past it, a code would be too old to use anyway.
+        """
+        params = {"merchantIdentifier": merchant_identifier}
+        if redirect_url:
+            params["redirectUrl"] = redirect_url  # documented by Codat, not in the spec
+        path = (
+            f"config/sync/commerce/{quote(commerce_key, safe='')}/"
+            f"{quote(accounting_key, safe='')}/start"
+        )
+        answer = self._request("get-sync-flow-url", "GET", path, params=params, deadline=deadline)
+        return self._parse(
+            "get-sync-flow-url",
+            answer,
+            lambda data: SyncFlowUrl.from_json(data, requested_at=answer.requested_at),
+        )
+
+    def get_image(self, url: str, *, max_bytes: int) -> tuple[str, bytes]:
+        """A branding image from Codat's static host: (content type, bytes), at most ``max_bytes``."""
+        answer = self._request("get-branding-image", "GET", url, max_bytes=max_bytes, assets=True)
+        content_type = answer.response.headers.get("Content-Type", "")
+        return content_type.split(";")[0].strip().lower(), answer.body
+
+    # --- the one place for HTTP ------------------------------------------------
+
+    def _request(
+        self,
+        operation: str,
+        method: str,
+        url: str,
+        *,
+        params: dict | None = None,
+        deadline: float | None = None,
+        max_bytes: int | None = None,
+        assets: bool = False,
+    ) -> _Answer:
+        http = self._assets if assets else self._api
+        # Only GETs are ever sent by this client, and only they are retried.
+        retries_left = self.max_retries if method == "GET" else 0
+        retry_number = 0
+        while True:
+            timeout = self._attempt_timeout(http, deadline, operation)
+            request = http.build_request(method, url, params=params, timeout=timeout)
+            requested_at = time.monotonic()
+            try:
+                answer = self._send(http, request, requested_at, max_bytes, operation)
+            except errors.CodatConnectionError as exc:
+                self._log(operation, None, requested_at, "", retry_number, type(exc).__name__)
+                failure: errors.CodatError = exc
+                wait = backoff_delay(
+                    retry_number, base=self.backoff_base, cap=self.backoff_max, rng=self._rng
+                )
+            else:
+                status = answer.response.status_code
+                correlation_id = ""
+                if status < 400:
+                    self._log(operation, status, requested_at, "", retry_number)
+                    return answer
+                failure = self._api_error(operation, answer)
+                correlation_id = failure.correlation_id
+                self._log(operation, status, requested_at, correlation_id, retry_number)
+                if not is_retryable_status(status):
+                    raise failure
+                if failure.retry_after is not None:
+                    if failure.retry_after > self.retry_after_cap:
+                        raise failure  # fail fast: waiting that long would hold a merchant
+                    wait = failure.retry_after
+                else:
+                    wait = backoff_delay(
+                        retry_number, base=self.backoff_base, cap=self.backoff_max, rng=self._rng
+                    )
+            if retries_left <= 0:
+                raise failure
+            if deadline is not None and time.monotonic() + wait >= deadline:
+                raise failure
+            retries_left -= 1
+            retry_number += 1
+            time.sleep(wait)
+
+    def _attempt_timeout(self, http: httpx.Client, deadline: float | None, operation: str):
+        if deadline is None:
+            return http.timeout
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise errors.CodatTimeoutError(
+                f"Codat {operation} had no time left before its deadline", operation=operation
+            )
+        configured = http.timeout
+        return httpx.Timeout(
+            min(configured.read or remaining, remaining),
+            connect=min(configured.connect or remaining, remaining),
+        )
+
+    def _send(self, http, request, requested_at, max_bytes, operation) -> _Answer:
+        try:
+            response = http.send(request, stream=True)
+            try:
+                body = self._read_body(response, max_bytes, operation)
+            finally:
+                response.close()
+        except httpx.TimeoutException as exc:
+            raise errors.CodatTimeoutError(
+                f"Codat {operation} timed out ({type(exc).__name__})", operation=operation
+            ) from None
+        except httpx.TransportError as exc:
+            raise errors.CodatConnectionError(
+                f"Codat {operation} could not connect ({type(exc).__name__})", operation=operation
+            ) from None
+        return _Answer(response=response, body=body, requested_at=requested_at)
+
+    @staticmethod
+    def _read_body(response: httpx.Response, max_bytes: int | None, operation: str) -> bytes:
+        chunks, size = [], 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if max_bytes is not None and size > max_bytes:
+                raise errors.CodatResponseError(
+                    operation=operation,
+                    status=response.status_code,
+                    error=f"response is larger than {max_bytes} bytes",
+                )
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    @staticmethod
+    def _api_error(operation: str, answer: _Answer) -> errors.CodatAPIError:
+        status = answer.response.status_code
+        body: dict | str | None
+        try:
+            body = json.loads(answer.body)
+        except ValueError:
+            body = answer.body[:500].decode("utf-8", "replace")
+        message = correlation_id = ""
+        if isinstance(body, dict):
+            message = str(body.get("error") or "")
+            correlation_id = str(body.get("correlationId") or "")
+        error_class = errors.error_class_for_status(status)
+        return error_class(
+            operation=operation,
+            status=status,
+            error=message,
+            correlation_id=correlation_id,
+            body=body,
+            retry_after=parse_retry_after(answer.response.headers.get("Retry-After")),
+        )
+
+    @staticmethod
+    def _parse(operation: str, answer: _Answer, parse):
+        status = answer.response.status_code
+        try:
+            data = json.loads(answer.body)
+        except ValueError:
+            raise errors.CodatResponseError(
+                operation=operation,
+                status=status,
+                error="response body is not valid JSON",
+                body=answer.body[:500].decode("utf-8", "replace"),
+            ) from None
+        try:
+            return parse(data)
+        except SchemaError as exc:
+            raise errors.CodatResponseError(
+                operation=operation, status=status, error=str(exc)
+            ) from None
+
+    @staticmethod
+    def _log(operation, status, requested_at, correlation_id, retry_number, failure=""):
+        duration_ms = round((time.monotonic() - requested_at) * 1000, 1)
+        logger.info(
+            "codat %s -> %s in %.1fms%s%s",
+            operation,
+            status if status is not None else failure,
+            duration_ms,
+            f" correlationId={correlation_id}" if correlation_id else "",
+            f" retry={retry_number}" if retry_number else "",
+            extra={
+                "codat_operation": operation,
+                "status": status,
+                "duration_ms": duration_ms,
+                "correlation_id": correlation_id or None,
+                "retry": retry_number,
+            },
+        )

@@ -1,0 +1,40 @@
+"""When to retry a Codat call, and how long to wait first."""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import time
+from datetime import datetime, timezone
+
+# Codat's own SDK retries these (x-speakeasy-retries): 408, 429 and every 5xx.
+RETRYABLE_STATUSES = frozenset({408, 429})
+
+
+def is_retryable_status(status: int) -> bool:
+    return status in RETRYABLE_STATUSES or status >= 500
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date); None if absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    now = time.time() if now is None else now
+    return max(0.0, when.timestamp() - now)
+
+
+def backoff_delay(retry_number: int, *, base: float, cap: float, rng: random.Random) -> float:
+    """Exponential backoff with equal jitter: half fixed, half random, so waits are spread but never ~0."""
+    ceiling = min(cap, base * (2 ** retry_number))
+    return ceiling / 2 + rng.uniform(0, ceiling / 2)

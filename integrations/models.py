@@ -1,0 +1,135 @@
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+
+
+class Merchant(models.Model):
+    name = models.CharField(max_length=200)
+    # Sent to Codat as merchantIdentifier: stable, unique, may hold spaces and punctuation.
+    identifier = models.CharField(max_length=100, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(Lower("identifier"), name="merchant_identifier_ci_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.identifier})"
+
+
+class Membership(models.Model):
+    """Each user belongs to at most one merchant."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
+    )
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="memberships")
+
+    def __str__(self):
+        return f"{self.user} → {self.merchant}"
+
+
+class Integration(models.Model):
+    """One entry of Codat's catalogue, with its cached branding.
+
+    The database is the source of truth for every worker and instance;
+    ``lease_until`` makes sure only one of them refreshes an entry at a time.
+    """
+
+    key = models.CharField(primary_key=True, max_length=16)
+    name = models.CharField(max_length=200)
+    enabled = models.BooleanField(default=False)
+    is_beta = models.BooleanField(default=False)
+    source_type = models.CharField(max_length=32, blank=True)
+    listed_at = models.DateTimeField(help_text="When Codat's catalogue last listed it.")
+
+    branding = models.JSONField(null=True, blank=True, help_text="Codat's branding document.")
+    branding_fetched_at = models.DateTimeField(null=True, blank=True)
+    branding_expires_at = models.DateTimeField(null=True, blank=True)
+    branding_error = models.TextField(blank=True)
+    branding_error_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        permissions = [("refresh_branding", "Can refresh or evict cached branding")]
+
+    def __str__(self):
+        return f"{self.name} ({self.key})"
+
+
+class Logo(models.Model):
+    class Variant(models.TextChoices):
+        FULL = "full"
+        SQUARE = "square"
+
+    integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="logos")
+    variant = models.CharField(max_length=8, choices=Variant.choices)
+    digest = models.CharField(max_length=64, db_index=True, help_text="SHA-256 of the bytes.")
+    content_type = models.CharField(max_length=32)
+    data = models.BinaryField()
+    size = models.PositiveIntegerField()
+    alt = models.CharField(max_length=300, blank=True)
+    source_url = models.URLField(max_length=1000)
+    fetched_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["integration", "variant"], name="one_logo_per_variant")
+        ]
+
+    def __str__(self):
+        return f"{self.integration_id} {self.variant}"
+
+
+class CatalogueState(models.Model):
+    """The one row saying when Codat's catalogue was last fetched."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    fetched_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+
+
+class LinkAttempt(models.Model):
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "In progress"
+        REDIRECTED = "redirected", "Redirected"
+        REDIRECTED_AFTER_REMINT = "redirected_after_remint", "Redirected after a second mint"
+        FAILED = "failed", "Failed"
+
+    class Reason(models.TextChoices):
+        STALE_CODE = "stale_code", "Codat answered too slowly: codes were stale"
+        TIMEOUT = "timeout", "Codat timed out"
+        UNREACHABLE = "unreachable", "Codat could not be reached"
+        RATE_LIMITED = "rate_limited", "Codat rate limit"
+        UPSTREAM_ERROR = "upstream_error", "Codat error (5xx)"
+        REJECTED = "rejected", "Codat refused the request (4xx)"
+        BAD_RESPONSE = "bad_response", "Codat's answer was unusable"
+        UNTRUSTED_HOST = "untrusted_host", "Sync Flow URL on a host we do not trust"
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="link_attempts")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    assisted = models.BooleanField(default=False, help_text="Started by staff for the merchant.")
+    platform_key = models.CharField(max_length=16)
+    platform_name = models.CharField(max_length=200)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=32, choices=Outcome.choices, default=Outcome.PENDING)
+    failure_reason = models.CharField(max_length=32, choices=Reason.choices, blank=True)
+    correlation_id = models.CharField(max_length=100, blank=True)
+    mints = models.PositiveSmallIntegerField(default=0)
+    returned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["merchant", "-started_at"])]
+
+    def __str__(self):
+        return f"{self.merchant} → {self.platform_key} ({self.outcome})"

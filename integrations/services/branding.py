@@ -1,0 +1,115 @@
+"""Codat's branding for each integration, with its logo bytes, cached in the database."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from .. import logos
+from ..codat import CodatClient, CodatError, get_codat_client
+from ..models import Integration, Logo
+from . import leases
+
+logger = logging.getLogger(__name__)
+
+ERROR_BACKOFF = timedelta(seconds=60)
+
+
+def branding_refresh(key: str, *, force: bool = False, codat: CodatClient | None = None) -> bool:
+    """Fetch one integration's branding and logos if due (or ``force``).
+
+    False if it was not due or another worker holds the lease. Raises CodatError
+    when the branding itself cannot be fetched; what was cached stays served.
+    A logo that cannot be fetched or is not an acceptable image is logged and
+    recorded, and the previous logo (or the monogram) is used instead.
+    """
+    now = timezone.now()
+    due = Q()
+    if not force:
+        due = (Q(branding_expires_at__isnull=True) | Q(branding_expires_at__lte=now)) & (
+            Q(branding_error_at__isnull=True) | Q(branding_error_at__lte=now - ERROR_BACKOFF)
+        )
+    if not leases.acquire(Integration.objects.filter(pk=key), also=due):
+        return False
+    codat = codat or get_codat_client()
+    try:
+        branding = codat.get_integration_branding(key)
+    except CodatError as exc:
+        Integration.objects.filter(pk=key).update(
+            branding_error=str(exc), branding_error_at=timezone.now(), lease_until=None
+        )
+        logger.warning("branding refresh for %s failed: %s", key, exc)
+        raise
+    except BaseException:
+        Integration.objects.filter(pk=key).update(lease_until=None)
+        raise
+
+    fetched, problems = {}, []
+    for variant in Logo.Variant.values:
+        image = branding.logo(variant)
+        if image is None:
+            continue
+        try:
+            content_type, data = _fetch_logo(codat, image.src)
+        except (CodatError, logos.LogoRejected) as exc:
+            problems.append(f"{variant} logo: {exc}")
+            logger.warning("logo %s/%s rejected, keeping the fallback: %s", key, variant, exc)
+            continue
+        fetched[variant] = (image, content_type, data)
+
+    now = timezone.now()
+    with transaction.atomic():
+        for variant, (image, content_type, data) in fetched.items():
+            Logo.objects.update_or_create(
+                integration_id=key,
+                variant=variant,
+                defaults={
+                    "digest": hashlib.sha256(data).hexdigest(),
+                    "content_type": content_type,
+                    "data": data,
+                    "size": len(data),
+                    "alt": image.alt[:300],
+                    "source_url": image.src[:1000],
+                    "fetched_at": now,
+                },
+            )
+        Integration.objects.filter(pk=key).update(
+            branding=branding.raw,
+            branding_fetched_at=now,
+            branding_expires_at=now + timedelta(seconds=settings.CODAT_BRANDING_TTL),
+            branding_error="; ".join(problems),
+            branding_error_at=now if problems else None,
+            lease_until=None,
+        )
+    return True
+
+
+def branding_evict(key: str) -> None:
+    """Forget an integration's branding and logos; the next view fetches them afresh."""
+    with transaction.atomic():
+        Logo.objects.filter(integration_id=key).delete()
+        Integration.objects.filter(pk=key).update(
+            branding=None,
+            branding_fetched_at=None,
+            branding_expires_at=None,
+            branding_error="",
+            branding_error_at=None,
+            lease_until=None,
+        )
+
+
+def _fetch_logo(codat: CodatClient, url: str) -> tuple[str, bytes]:
+    parts = urlsplit(url)
+    if not settings.CODAT_SANDBOX_ENABLED and (
+        parts.scheme != "https" or parts.hostname not in settings.CODAT_LOGO_HOSTS
+    ):
+        raise logos.LogoRejected(f"logo host {parts.hostname!r} is not in CODAT_LOGO_HOSTS")
+    declared, data = codat.get_image(url, max_bytes=settings.CODAT_LOGO_MAX_BYTES)
+    return logos.validate(declared, data, max_bytes=settings.CODAT_LOGO_MAX_BYTES), data

@@ -1,0 +1,179 @@
+"""The hand-off: mint a single-use Sync Flow URL and send the merchant to it while it is fresh.
+
+A code lives CODAT_SYNC_FLOW_CODE_TTL seconds from issue. We count its age
+from the moment the request that minted it was sent, and redirect only while
+at least ARRIVAL_MARGIN of the TTL remains for the browser to get there;
+otherwise we mint exactly once more. The URL is never stored, cached,
+rendered or logged: it exists only in the redirect of the request that asked.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.utils import timezone
+
+from ..codat import (
+    CodatAPIError,
+    CodatClient,
+    CodatConnectionError,
+    CodatError,
+    CodatRateLimitedError,
+    CodatResponseError,
+    CodatServerError,
+    CodatTimeoutError,
+    get_codat_client,
+)
+from ..models import LinkAttempt, Merchant
+from .offering import offer_for
+
+logger = logging.getLogger(__name__)
+
+# A third of the TTL kept back for the redirect: 10 s of Codat's 30, 1 s of a 3 s test TTL.
+ARRIVAL_MARGIN = 1 / 3
+Reason = LinkAttempt.Reason
+
+
+@dataclass
+class HandOff:
+    url: str = field(repr=False)
+    attempt: LinkAttempt
+
+
+class HandOffFailed(Exception):
+    """Codat could not give us a usable URL; the merchant gets an error page and a Try again."""
+
+    def __init__(self, attempt: LinkAttempt, *, status: int, retry_after: float | None = None):
+        super().__init__(attempt.get_failure_reason_display())
+        self.attempt = attempt
+        self.status = status
+        self.retry_after = retry_after
+
+
+def link_start(
+    *,
+    merchant: Merchant,
+    user,
+    platform_key: str,
+    return_url: str,
+    request_host: str,
+    assisted: bool = False,
+    codat: CodatClient | None = None,
+) -> HandOff:
+    """Raises NotOffered (bad selection: nothing minted) or HandOffFailed (Codat trouble)."""
+    offer = offer_for(platform_key)
+    attempt = LinkAttempt.objects.create(
+        merchant=merchant,
+        user=user,
+        assisted=assisted,
+        platform_key=offer.key,
+        platform_name=offer.name,
+        started_at=timezone.now(),
+    )
+    codat = codat or get_codat_client()
+    commerce_key, accounting_key = _start_keys(offer.key)
+    usable_age = settings.CODAT_SYNC_FLOW_CODE_TTL * (1 - ARRIVAL_MARGIN)
+    deadline = time.monotonic() + settings.CODAT_HANDOFF_TIMEOUT
+    for mint in (1, 2):
+        try:
+            minted = codat.get_sync_flow_url(
+                commerce_key=commerce_key,
+                accounting_key=accounting_key,
+                merchant_identifier=merchant.identifier,
+                redirect_url=return_url,
+                deadline=deadline,
+            )
+        except CodatError as exc:
+            attempt.mints = mint
+            raise _failed(attempt, exc) from None
+        attempt.mints = mint
+        age = time.monotonic() - minted.requested_at
+        if age <= usable_age:
+            if not _trusted_host(minted.url, request_host):
+                raise _failed(attempt, reason=Reason.UNTRUSTED_HOST, status=502)
+            _finish(
+                attempt,
+                outcome=LinkAttempt.Outcome.REDIRECTED
+                if mint == 1
+                else LinkAttempt.Outcome.REDIRECTED_AFTER_REMINT,
+            )
+            return HandOff(url=minted.url, attempt=attempt)
+        logger.info("link attempt %s: code %.2fs old on arrival, over %.2fs", attempt.pk, age, usable_age)
+    raise _failed(attempt, reason=Reason.STALE_CODE, status=504)
+
+
+def link_return(*, merchant: Merchant) -> LinkAttempt | None:
+    """Record that the merchant came back from the Sync Flow; their latest redirected attempt."""
+    attempt = (
+        merchant.link_attempts.filter(
+            outcome__in=[
+                LinkAttempt.Outcome.REDIRECTED,
+                LinkAttempt.Outcome.REDIRECTED_AFTER_REMINT,
+            ]
+        )
+        .order_by("-started_at")
+        .first()
+    )
+    if attempt is not None and attempt.returned_at is None:
+        LinkAttempt.objects.filter(pk=attempt.pk).update(returned_at=timezone.now())
+    return attempt
+
+
+def _start_keys(selected: str) -> tuple[str, str]:
+    """(commerceKey, accountingKey): our connector is on the side CODAT_CONNECTOR_TYPE names."""
+    if settings.CODAT_CONNECTOR_TYPE == "commerce":
+        return settings.CODAT_CONNECTOR_KEY, selected
+    return selected, settings.CODAT_CONNECTOR_KEY
+
+
+def _trusted_host(url: str, request_host: str) -> bool:
+    parts = urlsplit(url)
+    allowed = {host.lower() for host in settings.CODAT_SYNC_FLOW_ALLOWED_HOSTS}
+    schemes = {"https"}
+    if settings.CODAT_SANDBOX_ENABLED:
+        allowed.add(request_host.rsplit(":", 1)[0].strip("[]").lower())
+        schemes.add("http")
+    host = (parts.hostname or "").lower()
+    return parts.scheme in schemes and host in allowed and not parts.username
+
+
+_FAILURES: list[tuple[type[CodatError], str, int]] = [
+    # Order matters: subclasses before their parents.
+    (CodatTimeoutError, Reason.TIMEOUT, 504),
+    (CodatConnectionError, Reason.UNREACHABLE, 502),
+    (CodatRateLimitedError, Reason.RATE_LIMITED, 503),
+    (CodatServerError, Reason.UPSTREAM_ERROR, 502),
+    (CodatResponseError, Reason.BAD_RESPONSE, 502),
+    (CodatAPIError, Reason.REJECTED, 502),
+]
+
+
+def _failed(attempt, exc: CodatError | None = None, *, reason=None, status=None) -> HandOffFailed:
+    retry_after = None
+    if exc is not None:
+        reason, status = next((r, s) for kind, r, s in _FAILURES if isinstance(exc, kind))
+        retry_after = getattr(exc, "retry_after", None)
+        attempt.correlation_id = getattr(exc, "correlation_id", "")[:100]
+    attempt.failure_reason = reason
+    _finish(attempt, outcome=LinkAttempt.Outcome.FAILED)
+    logger.warning(
+        "link attempt %s for merchant %s to %s failed: %s%s",
+        attempt.pk,
+        attempt.merchant_id,
+        attempt.platform_key,
+        reason,
+        f" ({exc})" if exc else "",
+    )
+    return HandOffFailed(attempt, status=status, retry_after=retry_after)
+
+
+def _finish(attempt: LinkAttempt, *, outcome: str) -> None:
+    attempt.outcome = outcome
+    attempt.finished_at = timezone.now()
+    attempt.save(
+        update_fields=["outcome", "finished_at", "failure_reason", "correlation_id", "mints"]
+    )

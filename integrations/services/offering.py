@@ -1,0 +1,174 @@
+"""What a merchant is offered: the integrations on the far side of our connector.
+
+Page views read the database only. Stale entries are served while a
+background refresh runs (stale-while-revalidate); with Codat down they are
+served as they are (stale-if-error). A cold entry holds the page at most
+CODAT_BRANDING_COLD_WAIT seconds, then the page shows a monogram instead.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from concurrent.futures import wait as wait_futures
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Prefetch
+from django.urls import reverse
+from django.utils import timezone
+
+from .. import logos
+from ..catalogue_fallback import FALLBACK_CATALOGUE
+from ..models import CatalogueState, Integration, Logo
+from . import branding, catalogue, refresher
+
+PLATFORM_KEY = re.compile(r"^[a-z]{4}$")  # Codat's platformKey pattern
+POLL_SECONDS = 0.05
+
+
+@dataclass(frozen=True)
+class Offer:
+    key: str
+    name: str
+    enabled: bool
+    is_beta: bool
+    logo_url: str | None = None
+    logo_alt: str = ""
+
+    @property
+    def initials(self) -> str:
+        words = [w for w in re.split(r"[\s()]+", self.name) if w[:1].isalnum()]
+        return "".join(word[0] for word in words[:2]).upper() or "?"
+
+    @property
+    def sort_key(self):
+        # Available first, then beta, then coming soon; alphabetical within each.
+        group = 2 if not self.enabled else (1 if self.is_beta else 0)
+        return (group, self.name.casefold())
+
+
+class NotOffered(Exception):
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason  # malformed | connector | unknown | disabled
+
+
+def offered_source_type() -> str:
+    return "Accounting" if settings.CODAT_CONNECTOR_TYPE == "commerce" else "Commerce"
+
+
+def offers(*, wait: float | None = None) -> list[Offer]:
+    """The tiles for the selection page, in display order."""
+    wait = settings.CODAT_BRANDING_COLD_WAIT if wait is None else wait
+    deadline = time.monotonic() + wait
+    _ensure_catalogue(deadline)
+    entries = _offered_entries()
+    if not entries:
+        return sorted(_fallback_offers(), key=lambda offer: offer.sort_key)
+    if _ensure_branding(entries, deadline):
+        entries = _offered_entries()
+    return sorted((_offer(entry) for entry in entries), key=lambda offer: offer.sort_key)
+
+
+def offer_for(key: str) -> Offer:
+    """The integration a merchant selected, checked against the current catalogue."""
+    if not PLATFORM_KEY.match(key or ""):
+        raise NotOffered("malformed", "That is not a valid platform key.")
+    if key == settings.CODAT_CONNECTOR_KEY:
+        raise NotOffered("connector", "That is our own connector, not a platform to link.")
+    entry = Integration.objects.filter(pk=key, source_type=offered_source_type()).first()
+    offer = _offer(entry, with_logo=False) if entry else None
+    if offer is None and not Integration.objects.exists():
+        offer = next((o for o in _fallback_offers() if o.key == key), None)
+    if offer is None:
+        raise NotOffered("unknown", "We don't offer that platform.")
+    if not offer.enabled:
+        raise NotOffered("disabled", f"{offer.name} is coming soon and can't be linked yet.")
+    return offer
+
+
+# --- internals -------------------------------------------------------------------------
+
+
+def _offered_entries() -> list[Integration]:
+    return list(
+        Integration.objects.filter(source_type=offered_source_type())
+        .exclude(key=settings.CODAT_CONNECTOR_KEY)
+        .prefetch_related(Prefetch("logos", queryset=Logo.objects.defer("data")))
+    )
+
+
+def _offer(entry: Integration, *, with_logo: bool = True) -> Offer:
+    logo = None
+    if with_logo:
+        by_variant = {logo.variant: logo for logo in entry.logos.all()}
+        logo = by_variant.get(Logo.Variant.SQUARE) or by_variant.get(Logo.Variant.FULL)
+    return Offer(
+        key=entry.key,
+        name=entry.name,
+        enabled=entry.enabled,
+        is_beta=entry.is_beta,
+        logo_url=(
+            reverse("integrations:logo", args=[logo.digest, logos.EXTENSIONS[logo.content_type]])
+            if logo
+            else None
+        ),
+        logo_alt=logo.alt if logo else "",
+    )
+
+
+def _fallback_offers() -> list[Offer]:
+    return [
+        Offer(key=item.key, name=item.name, enabled=item.enabled, is_beta=item.is_beta)
+        for item in FALLBACK_CATALOGUE
+        if item.source_type == offered_source_type() and item.key != settings.CODAT_CONNECTOR_KEY
+    ]
+
+
+def _busy(lease_until, error_at, backoff) -> bool:
+    now = timezone.now()
+    return bool((lease_until and lease_until > now) or (error_at and error_at > now - backoff))
+
+
+def _ensure_catalogue(deadline: float) -> None:
+    state = CatalogueState.objects.filter(pk=1).first()
+    if state and state.fetched_at:
+        if state.expires_at <= timezone.now() and not _busy(
+            state.lease_until, state.last_error_at, catalogue.ERROR_BACKOFF
+        ):
+            refresher.submit(catalogue.catalogue_refresh)
+        return
+    if state is None or not _busy(state.lease_until, state.last_error_at, catalogue.ERROR_BACKOFF):
+        wait_futures([refresher.submit(catalogue.catalogue_refresh)], timeout=_left(deadline))
+    # Then wait for a fetch another worker may be running, but not past the deadline.
+    while _left(deadline) and CatalogueState.objects.filter(
+        fetched_at__isnull=True, lease_until__gt=timezone.now()
+    ).exists():
+        time.sleep(POLL_SECONDS)
+
+
+def _ensure_branding(entries: list[Integration], deadline: float) -> bool:
+    """Start refreshes that are due; wait for cold ones until the deadline. True if any were cold."""
+    now = timezone.now()
+    cold, futures = [], []
+    for entry in entries:
+        is_cold = entry.branding_fetched_at is None
+        due = is_cold or entry.branding_expires_at <= now
+        if is_cold:
+            cold.append(entry.key)
+        if due and not _busy(entry.lease_until, entry.branding_error_at, branding.ERROR_BACKOFF):
+            futures.append(refresher.submit(branding.branding_refresh, entry.key))
+    if not cold:
+        return False
+    wait_futures(futures, timeout=_left(deadline))
+    # Then wait for fetches other workers are running, but not past the deadline.
+    while _left(deadline) and Integration.objects.filter(
+        key__in=cold, branding_fetched_at__isnull=True, lease_until__gt=timezone.now()
+    ).exists():
+        time.sleep(POLL_SECONDS)
+    return True
+
+
+def _left(deadline: float) -> float:
+    return max(0.0, deadline - time.monotonic())

@@ -1,0 +1,40 @@
+// Small progressive enhancements; every page works without them.
+(function () {
+  "use strict";
+
+  // A double-click must not cost two single-use codes: once a hand-off form is
+  // submitted, further submissions of any hand-off form are ignored.
+  var submitting = false;
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.hasAttribute("data-single-submit")) return;
+    if (submitting) { event.preventDefault(); return; }
+    submitting = true;
+    document.querySelectorAll("form[data-single-submit] button[type=submit]").forEach(function (button) {
+      button.setAttribute("aria-disabled", "true");
+    });
+    var button = form.querySelector("button[type=submit]");
+    if (button) { button.dataset.label = button.textContent; button.textContent = "Opening…"; button.setAttribute("aria-label", button.dataset.label); }
+  });
+  // Coming back with the Back button restores this page from cache: allow a fresh start.
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) return;
+    submitting = false;
+    document.querySelectorAll("form[data-single-submit] button[type=submit]").forEach(function (button) {
+      button.removeAttribute("aria-disabled");
+      if (button.dataset.label) { button.textContent = button.dataset.label; button.removeAttribute("aria-label"); }
+    });
+  });
+
+  // Copy buttons: <button data-copy="#id">.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy]");
+    if (!button) return;
+    var source = document.querySelector(button.getAttribute("data-copy"));
+    if (!source || !navigator.clipboard) return;
+    navigator.clipboard.writeText(source.value || source.textContent.trim()).then(function () {
+      var status = document.querySelector(button.getAttribute("data-copy-status"));
+      if (status) status.textContent = "Copied.";
+    });
+  });
+})();
