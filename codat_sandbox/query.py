@@ -32,6 +32,8 @@ def _clause(text: str) -> Predicate:
     if not match:
         raise QueryError("Malformed query.")
     name, operator, raw = match.groups()
+    if not raw or any(symbol in raw for symbol in "=<>~!"):
+        raise QueryError("Malformed query.")
     if name not in FIELDS:
         raise QueryError(f"Could not resolve property {name} on Integration")
     if FIELDS[name] is bool:
