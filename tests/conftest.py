@@ -62,7 +62,9 @@ def sandbox_client(transport: httpx.BaseTransport | None = None, **options) -> C
 
 
 @pytest.fixture(autouse=True)
-def _isolation():
+def _isolation(settings):
+    # Password hashing is deliberately slow; tests need it correct, not slow.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
     yield
     # Background refreshes must not outlive the test that started them.

@@ -1,0 +1,234 @@
+"""The merchant link flow through Django's full request stack, against the in-process sandbox."""
+
+import logging
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.test import Client
+
+from integrations.models import LinkAttempt
+
+pytestmark = pytest.mark.django_db
+
+
+def tiles(response) -> list[str]:
+    return re.findall(r'<h2 class="tile__name">([^<]+)</h2>', response.content.decode())
+
+
+def link_buttons(response) -> list[str]:
+    return re.findall(r'<button type="submit" class="button">(Link your [^<]+)</button>', response.content.decode())
+
+
+def test_anonymous_merchants_are_sent_to_log_in(client):
+    response = client.get("/")
+    assert response.status_code == 302 and response["Location"] == "/accounts/login/?next=/"
+    assert client.post("/link/", {"platform_key": "gbol"})["Location"].startswith("/accounts/login/")
+
+
+def test_login_lands_on_the_selection_page(client, merchant_and_user, warm_cache):
+    response = client.post(
+        "/accounts/login/", {"username": "bean", "password": "correct horse battery staple"}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == "/"
+    assert "Connect your accounting software" in response.content.decode()
+
+
+def test_selection_page_offers_accounting_platforms_in_a_deliberate_order(merchant_client, warm_cache):
+    response = merchant_client.get("/")
+    assert response.status_code == 200
+    # available A-Z, then beta, then coming soon; never our own connector, never other kinds
+    assert tiles(response) == [
+        "Exact (NL)", "FreeAgent", "MYOB", "QuickBooks Online", "Xero",
+        "Exact (UK)",
+        "Sage Business Cloud Accounting",
+    ]
+    assert link_buttons(response) == [
+        "Link your Exact (NL) account", "Link your FreeAgent account", "Link your MYOB account",
+        "Link your QuickBooks Online account", "Link your Xero account", "Link your Exact (UK) account",
+    ]
+    html = response.content.decode()
+    assert "Sandbox POS</h2>" not in html and "Shopify" not in html and "Basiq" not in html
+    assert re.search(r"Sage Business Cloud Accounting</h2>\s*\n\s*<p class=\"tile__soon\"><span class=\"badge badge--soon\">Coming soon", html)
+    assert html.count('class="badge badge--beta"') == 1
+    assert response["Cache-Control"].startswith("max-age=0")
+
+
+def test_selection_page_logos_come_from_our_origin_with_codats_alt_text(merchant_client, warm_cache):
+    html = merchant_client.get("/").content.decode()
+    xero = re.search(r'<img src="([^"]+)" alt="([^"]+)"[^>]*>\s*\n\s*</div>\s*\n\s*<h2 class="tile__name">Xero<', html)
+    src, alt = xero.groups()
+    assert re.fullmatch(r"/logos/[0-9a-f]{64}\.png", src) and alt == "xero square icon"
+    assert merchant_client.get(src)["Content-Type"] == "image/png"
+
+
+def test_warm_page_makes_no_codat_calls(merchant_client, warm_cache):
+    for _ in range(3):
+        assert merchant_client.get("/").status_code == 200
+    assert warm_cache.total == 0
+
+
+def test_accounting_connector_offers_commerce_platforms(merchant_client, warm_cache, settings):
+    settings.CODAT_CONNECTOR_TYPE = "accounting"
+    settings.CODAT_CONNECTOR_KEY = "gbol"
+    response = merchant_client.get("/")
+    assert tiles(response) == ["Clover", "Commerce Sandbox", "Lightspeed K", "Sandbox POS", "Shopify", "Zettle by PayPal"]
+    handoff = merchant_client.post("/link/", {"platform_key": "fztf"})
+    assert urlsplit(handoff["Location"]).path.endswith("/fztf/gbol/start")
+
+
+def test_selecting_redirects_to_a_fresh_sync_flow_url(merchant_client, merchant, warm_cache):
+    response = merchant_client.post("/link/", {"platform_key": "gbol", "merchantIdentifier": "someone-else"})
+    assert response.status_code == 302
+    location = urlsplit(response["Location"])
+    assert location.netloc == "testserver"
+    assert re.fullmatch(r"/sandbox/sync-flow/[0-9a-f-]{36}/lqai/gbol/start", location.path)
+    query = parse_qs(location.query)
+    assert query["merchantIdentifier"] == [merchant.identifier]  # from the login, never the request
+    assert query["redirectUrl"] == ["http://testserver/link/return/"]
+    assert re.fullmatch(r"\d{6}", query["otp"][0])
+    assert response["Referrer-Policy"] == "no-referrer"
+    assert "no-store" in response["Cache-Control"]
+    assert warm_cache.mints == 1
+    attempt = LinkAttempt.objects.get()
+    assert (attempt.outcome, attempt.mints, attempt.platform_key) == ("redirected", 1, "gbol")
+    assert attempt.finished_at is not None and attempt.user.username == "bean"
+
+
+@pytest.mark.parametrize(
+    "key, status, message",
+    [
+        ("zzzz", 404, "We don’t offer that platform."),
+        ("dfxm", 404, "We don’t offer that platform."),  # a banking platform, not on the far side
+        ("tgff", 400, "is coming soon and can’t be linked yet."),
+        ("lqai", 400, "That is our own connector"),
+        ("GBOL", 400, "That is not a valid platform key."),
+        ("gb/ol", 400, "That is not a valid platform key."),
+        ("", 400, "Choose a platform from the list."),
+    ],
+)
+def test_tampered_keys_are_refused_and_nothing_is_minted(merchant_client, warm_cache, key, status, message):
+    response = merchant_client.post("/link/", {"platform_key": key})
+    assert response.status_code == status
+    assert message in response.content.decode().replace("&#x27;", "’").replace("'", "’")
+    assert warm_cache.mints == 0
+    assert not LinkAttempt.objects.exists()
+
+
+def test_get_on_the_hand_off_mints_nothing(merchant_client, warm_cache):
+    response = merchant_client.get("/link/?platform_key=gbol")
+    assert response.status_code == 405
+    assert warm_cache.mints == 0
+
+
+def test_post_without_csrf_token_is_forbidden(merchant_and_user, warm_cache):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(merchant_and_user[1])
+    response = browser.post("/link/", {"platform_key": "gbol"})
+    assert response.status_code == 403
+    assert "This page has expired" in response.content.decode()
+    assert warm_cache.mints == 0
+
+
+def test_stale_first_code_is_minted_once_more(merchant_client, warm_cache, sandbox_faults, settings):
+    settings.CODAT_SYNC_FLOW_CODE_TTL = 1.5  # a code older than 1 s on arrival is not used
+    sandbox_faults.inject("get-sync-flow-url", latency_ms=1200, times=1)
+    response = merchant_client.post("/link/", {"platform_key": "gbol"})
+    assert response.status_code == 302 and "otp=" in response["Location"]
+    assert warm_cache.mints == 2
+    attempt = LinkAttempt.objects.get()
+    assert (attempt.outcome, attempt.mints) == ("redirected_after_remint", 2)
+
+
+def test_every_code_stale_gives_an_error_page_with_try_again(merchant_client, warm_cache, sandbox_faults, settings):
+    settings.CODAT_SYNC_FLOW_CODE_TTL = 1.5
+    sandbox_faults.inject("get-sync-flow-url", latency_ms=1200)
+    response = merchant_client.post("/link/", {"platform_key": "gbol"})
+    assert response.status_code == 504
+    html = response.content.decode()
+    assert "Location" not in response
+    assert "otp" not in html and "sync-flow" not in html
+    assert re.search(r'<form method="post" action="/link/"[^>]*>.*name="platform_key" value="gbol".*Try again', html, re.S)
+    assert warm_cache.mints == 2
+    attempt = LinkAttempt.objects.get()
+    assert (attempt.outcome, attempt.failure_reason, attempt.mints) == ("failed", "stale_code", 2)
+
+
+@pytest.mark.parametrize(
+    "fault, status, reason",
+    [
+        (dict(status=503), 502, "upstream_error"),
+        (dict(status=500), 502, "upstream_error"),
+        (dict(status=401), 502, "rejected"),
+        (dict(status=429, retry_after="120"), 503, "rate_limited"),
+        (dict(status=200, body="<html>", content_type="text/html"), 502, "bad_response"),
+    ],
+)
+def test_codat_failures_give_an_error_page_never_a_redirect(merchant_client, warm_cache, sandbox_faults, fault, status, reason):
+    sandbox_faults.inject("get-sync-flow-url", **fault)
+    response = merchant_client.post("/link/", {"platform_key": "gbol"})
+    assert response.status_code == status
+    assert "Try again" in response.content.decode()
+    attempt = LinkAttempt.objects.get()
+    assert (attempt.outcome, attempt.failure_reason) == ("failed", reason)
+    if fault["status"] >= 400:
+        assert len(attempt.correlation_id) == 32
+        assert attempt.correlation_id in response.content.decode()
+    if fault.get("retry_after"):
+        assert response["Retry-After"] == "120"
+
+
+def test_codat_timeout_gives_a_504(merchant_client, merchant_and_user, sandbox_faults, settings, db):
+    from integrations.codat import use_client
+    from tests.conftest import CountingTransport, sandbox_client
+
+    from integrations.services.catalogue import catalogue_refresh
+
+    transport = CountingTransport()
+    with use_client(sandbox_client(transport, read_timeout=0.2, max_retries=0)):
+        catalogue_refresh(force=True)
+        sandbox_faults.inject("get-sync-flow-url", latency_ms=1000)
+        response = merchant_client.post("/link/", {"platform_key": "gbol"})
+    assert response.status_code == 504
+    assert LinkAttempt.objects.get().failure_reason == "timeout"
+
+
+def test_untrusted_sync_flow_host_is_refused(merchant, warm_cache):
+    from integrations.services.handoff import HandOffFailed, link_start
+
+    # Outside a web request the sandbox answers on its internal origin, which is not allowed.
+    with pytest.raises(HandOffFailed) as caught:
+        link_start(merchant=merchant, user=None, platform_key="gbol", return_url="http://testserver/link/return/", request_host="testserver")
+    assert caught.value.status == 502
+    assert caught.value.attempt.failure_reason == "untrusted_host"
+
+
+def test_nothing_secret_reaches_the_logs(merchant_client, warm_cache, caplog):
+    caplog.set_level(logging.DEBUG)
+    response = merchant_client.post("/link/", {"platform_key": "gbol"})
+    otp = parse_qs(urlsplit(response["Location"]).query)["otp"][0]
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "get-sync-flow-url -> 200" in logged
+    assert otp not in logged and "c2FuZGJveA" not in logged and response["Location"] not in logged
+
+
+def test_return_page_does_not_trust_the_query_string(merchant_client, warm_cache):
+    merchant_client.post("/link/", {"platform_key": "gbol"})
+    response = merchant_client.get("/link/return/?status=success&linked=true")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "If you finished the steps on Codat’s pages" in html and "Xero" in html
+    assert "success" not in html.lower()
+    assert LinkAttempt.objects.get().returned_at is not None
+
+
+def test_return_page_before_any_attempt(merchant_client, warm_cache):
+    html = merchant_client.get("/link/return/").content.decode()
+    assert "You haven’t started linking an account yet." in html
+
+
+def test_users_without_a_merchant_get_a_clear_403(client, django_user_model, warm_cache):
+    client.force_login(django_user_model.objects.create_user("drifter", password="x"))
+    response = client.get("/")
+    assert response.status_code == 403
+    assert "isn’t linked to a merchant" in response.content.decode()
