@@ -61,7 +61,7 @@ def _token_hash(token: str) -> str:
 def _refused(request, status=401):
     Call.objects.create(operation="sync-flow", status=status, path=request.path[:500])
     response = render(request, "codat_sandbox/expired.html", status=status)
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "strict-origin"
     return response
 
 
@@ -100,11 +100,12 @@ def sync_flow_start(request, company_id, commerce_key, accounting_key):
             "returns": bool(code.redirect_url),
         },
     )
-    response["Referrer-Policy"] = "no-referrer"  # the URL held a one-time code
+    response["Referrer-Policy"] = "strict-origin"  # the URL held a one-time code: send the origin only
     return response
 
 
 @never_cache
+@csrf_exempt  # the single-use finish token, handed out with the page, is the protection
 @require_POST
 def sync_flow_finish(request, company_id):
     token = request.POST.get("finish_token", "")
