@@ -1,10 +1,10 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.views.decorators.http import require_POST
 
 from . import logos
 from .codat import CodatError
@@ -96,10 +96,6 @@ class BrandingCacheAdmin(admin.ModelAdmin):
     def short_error(self, obj):
         return (obj.branding_error[:120] + "…") if len(obj.branding_error) > 120 else obj.branding_error
 
-    def _require_permission(self, request):
-        if not request.user.has_perm(REFRESH_PERMISSION):
-            raise PermissionDenied
-
     @admin.action(description="Refresh from Codat now", permissions=["refresh"])
     def refresh_selected(self, request, queryset):
         refreshed, failed = 0, []
@@ -133,24 +129,26 @@ class BrandingCacheAdmin(admin.ModelAdmin):
         return super().changelist_view(request, extra_context)
 
     def refresh_all_view(self, request):
-        return _refresh_all(self, request)
-
-
-@require_POST
-def _refresh_all(model_admin, request):
-    model_admin._require_permission(request)
-    try:
-        catalogue_refresh(force=True)
-    except CodatError as exc:
-        model_admin.message_user(request, f"Could not refresh the catalogue: {exc}", messages.ERROR)
-        return redirect("admin:integrations_integration_changelist")
-    refreshed, failed = 0, []
-    for key in Integration.objects.values_list("key", flat=True):
+        """The "Refresh all" button: the catalogue, then every integration's branding."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_refresh_permission(request):
+            raise PermissionDenied
+        changelist = redirect("admin:integrations_integration_changelist")
         try:
-            refreshed += branding_refresh(key, force=True)
+            catalogue_refresh(force=True)
         except CodatError as exc:
-            failed.append(f"{key}: {exc}")
-    model_admin.message_user(request, f"Refreshed the catalogue and branding for {refreshed} integration(s).", messages.SUCCESS)
-    for failure in failed:
-        model_admin.message_user(request, f"Could not refresh {failure}", messages.ERROR)
-    return redirect("admin:integrations_integration_changelist")
+            self.message_user(request, f"Could not refresh the catalogue: {exc}", messages.ERROR)
+            return changelist
+        refreshed, failed = 0, []
+        for key in Integration.objects.values_list("key", flat=True):
+            try:
+                refreshed += branding_refresh(key, force=True)
+            except CodatError as exc:
+                failed.append(f"{key}: {exc}")
+        self.message_user(
+            request, f"Refreshed the catalogue and branding for {refreshed} integration(s).", messages.SUCCESS
+        )
+        for failure in failed:
+            self.message_user(request, f"Could not refresh {failure}", messages.ERROR)
+        return changelist

@@ -1,0 +1,88 @@
+"""Operators manage the branding cache in the admin; link attempts are read-only history."""
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.utils import timezone
+
+from integrations.models import Integration, LinkAttempt, Logo
+
+pytestmark = pytest.mark.django_db
+CHANGELIST = "/admin/integrations/integration/"
+
+
+def staff_user(django_user_model, username, *codenames):
+    user = django_user_model.objects.create_user(username, password="x", is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
+    return user
+
+
+@pytest.fixture
+def operator(client, django_user_model):
+    client.force_login(staff_user(django_user_model, "operator", "view_integration", "refresh_branding"))
+    return client
+
+
+@pytest.fixture
+def viewer(client, django_user_model):
+    client.force_login(staff_user(django_user_model, "viewer", "view_integration"))
+    return client
+
+
+def test_branding_cache_page_shows_thumbnails_dates_and_status(operator, warm_cache):
+    Integration.objects.filter(pk="gbol").update(branding_error="square logo: too big", branding_error_at=timezone.now())
+    html = operator.get(CHANGELIST).content.decode()
+    logo = Logo.objects.get(integration_id="gbol", variant="square")
+    assert f'<img src="/logos/{logo.digest}.png" alt="xero square icon"' in html
+    assert "Fresh (with errors)" in html and "square logo: too big" in html
+    assert "Refresh all from Codat" in html
+    assert 'value="refresh_selected"' in html and 'value="evict_selected"' in html
+
+
+def test_refresh_action_fetches_from_codat(operator, warm_cache):
+    response = operator.post(CHANGELIST, {"action": "refresh_selected", "_selected_action": ["gbol", "qhyg"]}, follow=True)
+    assert "Refreshed branding for 2 integration(s)." in response.content.decode()
+    assert warm_cache.branding_calls == 2
+
+
+def test_refresh_action_reports_codat_failure(operator, warm_cache, sandbox_faults):
+    sandbox_faults.inject("get-integration-branding", status=503)
+    response = operator.post(CHANGELIST, {"action": "refresh_selected", "_selected_action": ["gbol"]}, follow=True)
+    assert "Could not refresh gbol: Codat get-integration-branding failed with HTTP 503" in response.content.decode()
+
+
+def test_evict_action_forgets_branding_and_logos(operator, warm_cache):
+    response = operator.post(CHANGELIST, {"action": "evict_selected", "_selected_action": ["gbol"]}, follow=True)
+    assert "Evicted branding for 1 integration(s)." in response.content.decode()
+    xero = Integration.objects.get(pk="gbol")
+    assert xero.branding is None and xero.branding_fetched_at is None
+    assert not Logo.objects.filter(integration_id="gbol").exists()
+
+
+def test_refresh_all_refreshes_catalogue_and_every_entry(operator, warm_cache):
+    response = operator.post(f"{CHANGELIST}refresh-all/", follow=True)
+    assert "Refreshed the catalogue and branding for 14 integration(s)." in response.content.decode()
+    assert warm_cache.branding_calls == 14 and warm_cache.count("/config/integrations") == 15
+
+
+def test_without_the_permission_there_are_no_actions_and_refresh_all_is_403(viewer, warm_cache):
+    html = viewer.get(CHANGELIST).content.decode()
+    assert "Refresh all from Codat" not in html and "refresh_selected" not in html
+    assert viewer.post(f"{CHANGELIST}refresh-all/").status_code == 403
+    response = viewer.post(CHANGELIST, {"action": "evict_selected", "_selected_action": ["gbol"]})
+    assert Logo.objects.filter(integration_id="gbol").exists()
+    assert warm_cache.total == 0
+
+
+def test_merchants_cannot_reach_the_admin(merchant_client):
+    assert merchant_client.get(CHANGELIST).status_code == 302
+
+
+def test_link_attempts_are_read_only(client, django_user_model, merchant):
+    client.force_login(staff_user(django_user_model, "auditor", "view_linkattempt", "change_linkattempt", "delete_linkattempt", "add_linkattempt"))
+    attempt = LinkAttempt.objects.create(merchant=merchant, platform_key="gbol", platform_name="Xero", started_at=timezone.now(), outcome="failed", failure_reason="timeout", correlation_id="abc123")
+    assert "abc123" in client.get(f"/admin/integrations/linkattempt/{attempt.pk}/change/").content.decode()
+    assert client.get("/admin/integrations/linkattempt/add/").status_code == 403
+    assert client.post(f"/admin/integrations/linkattempt/{attempt.pk}/delete/", {"post": "yes"}).status_code == 403
+    client.post(f"/admin/integrations/linkattempt/{attempt.pk}/change/", {"outcome": "redirected"})
+    attempt.refresh_from_db()
+    assert attempt.outcome == "failed"

@@ -1,0 +1,214 @@
+"""The catalogue and branding cache: never wait on Codat, never serve a third-party image."""
+
+import logging
+import re
+import threading
+import time
+from datetime import timedelta
+
+import httpx
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from integrations.codat import use_client
+from integrations.models import CatalogueState, Integration, Logo
+from integrations.services import refresher
+from integrations.services.branding import branding_refresh
+from integrations.services.catalogue import catalogue_refresh
+from tests.conftest import CountingTransport, sandbox_client
+
+LOGO_SRC = re.compile(r'<img src="(/logos/[0-9a-f]{64}\.\w+)" alt="([^"]*)"')
+MONOGRAM = re.compile(r'<span class="monogram" aria-hidden="true">([^<]+)</span>')
+
+
+def expire_everything():
+    past = timezone.now() - timedelta(seconds=1)
+    CatalogueState.objects.update(expires_at=past)
+    Integration.objects.update(branding_expires_at=past)
+
+
+@pytest.mark.django_db
+def test_warm_page_makes_no_codat_calls(merchant_client, warm_cache):
+    html = merchant_client.get("/").content.decode()
+    assert len(LOGO_SRC.findall(html)) == 7 and not MONOGRAM.findall(html)
+    assert warm_cache.total == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_stale_entries_are_served_while_they_refresh(merchant_client, warm_cache, sandbox_faults):
+    before = dict(Integration.objects.values_list("key", "branding_fetched_at"))
+    expire_everything()
+    sandbox_faults.inject("get-integration-branding", latency_ms=300)
+    started = time.monotonic()
+    html = merchant_client.get("/").content.decode()
+    assert time.monotonic() - started < 0.3  # did not wait for the refresh
+    assert len(LOGO_SRC.findall(html)) == 7
+    assert refresher.wait_idle(timeout=15)
+    after = dict(Integration.objects.values_list("key", "branding_fetched_at"))
+    offered = ["qudb", "pbbf", "fbrh", "pdvj", "tgff", "qhyg", "gbol"]
+    assert all(after[key] > before[key] for key in offered)
+    assert warm_cache.count("/config/integrations") >= 1  # the catalogue refreshed too
+    assert warm_cache.branding_calls == 7
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("fault", [dict(status=500), dict(latency_ms=2000)], ids=["500", "timeout"])
+def test_stale_entry_with_codat_failing_still_shows_the_cached_logo(merchant_client, merchant_and_user, sandbox_faults, fault):
+    transport = CountingTransport()
+    with use_client(sandbox_client(transport, read_timeout=0.3, max_retries=0)):
+        catalogue_refresh(force=True)
+        branding_refresh("gbol", force=True)
+        logo_url = re.search(r"/logos/[0-9a-f]{64}\.png", merchant_client.get("/").content.decode()).group(0)
+        expire_everything()
+        sandbox_faults.inject("*", **fault)
+        response = merchant_client.get("/")
+        assert response.status_code == 200
+        assert logo_url in response.content.decode()
+        assert refresher.wait_idle(timeout=15)
+    xero = Integration.objects.get(pk="gbol")
+    assert xero.branding_error and xero.branding_fetched_at is not None
+    assert merchant_client.get(logo_url).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_cold_cache_with_codat_down_shows_monograms_and_link_buttons(merchant_client, sandbox_faults):
+    sandbox_faults.inject("*", status=503)
+    started = time.monotonic()
+    response = merchant_client.get("/")
+    elapsed = time.monotonic() - started
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert elapsed < settings.CODAT_BRANDING_COLD_WAIT + 1.0
+    assert "Xero" in MONOGRAM.findall(html) or "X" in MONOGRAM.findall(html)
+    assert len(MONOGRAM.findall(html)) == 7 and not LOGO_SRC.findall(html)
+    assert "Link your Xero account" in html and "Link your QuickBooks Online account" in html
+    failure = merchant_client.post("/link/", {"platform_key": "gbol"})
+    assert failure.status_code == 502 and "Try again" in failure.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_cold_branding_never_holds_the_page_past_the_bound(merchant_client, sandbox_faults, settings):
+    settings.CODAT_BRANDING_COLD_WAIT = 0.5
+    catalogue_refresh(force=True)
+    sandbox_faults.inject("get-integration-branding", latency_ms=3000)
+    started = time.monotonic()
+    html = merchant_client.get("/").content.decode()
+    assert time.monotonic() - started < 1.5
+    assert len(MONOGRAM.findall(html)) == 7
+    assert "Link your Xero account" in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_cold_branding_fetched_in_time_is_shown_at_once(merchant_client, sandbox_faults):
+    catalogue_refresh(force=True)
+    sandbox_faults.inject("get-integration-branding", latency_ms=200)  # concurrent: ~0.2 s, not 7 x 0.2
+    started = time.monotonic()
+    html = merchant_client.get("/").content.decode()
+    assert time.monotonic() - started < 1.2
+    assert len(LOGO_SRC.findall(html)) == 7 and not MONOGRAM.findall(html)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_fifty_concurrent_cold_requests_fetch_each_key_at_most_once(live_server, merchant_and_user, client, sandbox_faults):
+    client.force_login(merchant_and_user[1])
+    cookies = {settings.SESSION_COOKIE_NAME: client.cookies[settings.SESSION_COOKIE_NAME].value}
+    sandbox_faults.inject("get-integration-branding", latency_ms=300)
+    sandbox_faults.inject("list-integrations", latency_ms=100)
+    transport = CountingTransport()
+    statuses, barrier = [], threading.Barrier(50)
+
+    def view():
+        with httpx.Client(cookies=cookies, timeout=30) as browser:
+            barrier.wait()
+            statuses.append(browser.get(f"{live_server.url}/").status_code)
+
+    with use_client(sandbox_client(transport)):
+        threads = [threading.Thread(target=view) for _ in range(50)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert refresher.wait_idle(timeout=30)
+    assert statuses == [200] * 50
+    assert transport.count("/config/integrations") - transport.branding_calls == 1  # the catalogue, once
+    branding = {path: n for path, n in transport.paths.items() if path.endswith("/branding")}
+    assert len(branding) == 7 and set(branding.values()) == {1}
+
+
+@pytest.mark.django_db
+def test_wrong_type_logo_is_rejected_logged_and_falls_back(warm_cache, sandbox_faults, caplog):
+    caplog.set_level(logging.WARNING)
+    previous = Logo.objects.get(integration_id="gbol", variant="square").digest
+    sandbox_faults.inject("branding-image", status=200, content_type="text/html", body="<script>alert(1)</script>")
+    assert branding_refresh("gbol", force=True)
+    assert Logo.objects.get(integration_id="gbol", variant="square").digest == previous  # kept, not replaced
+    assert "not an image type" in Integration.objects.get(pk="gbol").branding_error
+    assert "logo gbol/full rejected" in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)  # the page view refreshes the other cold entries in the background
+@pytest.mark.parametrize(
+    "fault, problem",
+    [
+        (dict(content_type="image/png", body="\x89PNG\r\n\x1a\n", body_size=600 * 1024), "larger than 524288 bytes"),
+        (dict(content_type="image/png", body='<svg xmlns="http://www.w3.org/2000/svg"/>'), "claims image/png but is image/svg+xml"),
+        (dict(content_type="image/png", body="plain text"), "not a PNG, JPEG, GIF, WebP or SVG"),
+    ],
+    ids=["oversize", "mislabelled", "not-an-image"],
+)
+def test_bad_logos_on_a_cold_entry_leave_the_monogram(merchant_client, counting, sandbox_faults, fault, problem):
+    catalogue_refresh(force=True)
+    sandbox_faults.inject("branding-image", status=200, **fault)
+    assert branding_refresh("gbol")
+    assert not Logo.objects.filter(integration_id="gbol").exists()
+    assert problem in Integration.objects.get(pk="gbol").branding_error
+    html = merchant_client.get("/").content.decode()
+    xero = html[html.index('<li class="tile">', html.index("Xero</h2>") - 600):html.index("Xero</h2>")]
+    assert 'class="monogram"' in xero
+
+
+@pytest.mark.django_db
+def test_logos_are_served_immutable_with_etag_and_304(client, warm_cache):
+    logo = Logo.objects.get(integration_id="gbol", variant="square")
+    url = f"/logos/{logo.digest}.png"
+    response = client.get(url)
+    assert response.status_code == 200 and response.content == bytes(logo.data)
+    assert response["Content-Type"] == "image/png"
+    assert response["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert response["ETag"] == f'"{logo.digest}"'
+    assert response["X-Content-Type-Options"] == "nosniff"
+    again = client.get(url, HTTP_IF_NONE_MATCH=f'"{logo.digest}"')
+    assert again.status_code == 304 and again.content == b""
+    assert client.get(f"/logos/{logo.digest}.svg").status_code == 404
+    assert client.get(f"/logos/{'0' * 64}.png").status_code == 404
+
+
+@pytest.mark.django_db
+def test_svg_logos_cannot_run_script(client, warm_cache):
+    logo = Logo.objects.get(integration_id="fbrh", variant="square")
+    assert logo.content_type == "image/svg+xml"
+    response = client.get(f"/logos/{logo.digest}.svg")
+    assert response["Content-Type"] == "image/svg+xml"
+    assert response["Content-Security-Policy"] == "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+
+
+@pytest.mark.django_db
+def test_logo_hosts_are_restricted_outside_the_sandbox(settings, counting):
+    catalogue_refresh(force=True)
+    settings.CODAT_SANDBOX_ENABLED = False  # sandbox answers, but as if Codat's host list applied
+    with use_client(sandbox_client(counting)):
+        assert branding_refresh("gbol", force=True)
+    assert "not in CODAT_LOGO_HOSTS" in Integration.objects.get(pk="gbol").branding_error
+    assert counting.count("/sandbox/logos/") == 0  # never fetched
+
+
+@pytest.mark.django_db
+def test_empty_catalogue_is_not_taken_as_news(counting, sandbox_faults):
+    from integrations.codat import CodatResponseError
+
+    catalogue_refresh(force=True)
+    sandbox_faults.inject("list-integrations", status=200, body='{"results": [], "pageNumber": 1, "pageSize": 100, "totalResults": 0, "_links": {"self": {"href": "/"}, "current": {"href": "/"}}}')
+    with pytest.raises(CodatResponseError):
+        catalogue_refresh(force=True)
+    assert Integration.objects.count() == 14
