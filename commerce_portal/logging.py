@@ -34,4 +34,7 @@ class RedactSecretsFilter(logging.Filter):
         cleaned = redact(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None
+        if record.exc_info and not record.exc_text:
+            # Formatters reuse exc_text: fill it in, scrubbed, before any handler formats it.
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
         return True

@@ -1,0 +1,83 @@
+"""Per-merchant limits on hand-off starts, and throttled failed logins."""
+
+import pytest
+from django.core.management import call_command
+
+from integrations.models import LinkAttempt
+
+pytestmark = pytest.mark.django_db
+
+
+def test_link_starts_are_limited_per_merchant(merchant_client, warm_cache, settings, django_user_model):
+    settings.LINK_RATE_LIMIT = "3/m"
+    statuses = [merchant_client.post("/link/", {"platform_key": "gbol"}).status_code for _ in range(4)]
+    assert statuses == [302, 302, 302, 429]
+    limited = merchant_client.post("/link/", {"platform_key": "gbol"})
+    assert limited.status_code == 429 and 1 <= int(limited["Retry-After"]) <= 61
+    assert "Please wait a moment" in limited.content.decode()
+    assert warm_cache.mints == 3 and LinkAttempt.objects.count() == 3
+
+
+def test_the_limit_is_per_merchant(client, merchant_client, warm_cache, settings):
+    from integrations.services.merchants import merchant_create
+
+    settings.LINK_RATE_LIMIT = "1/m"
+    assert merchant_client.post("/link/", {"platform_key": "gbol"}).status_code == 302
+    assert merchant_client.post("/link/", {"platform_key": "gbol"}).status_code == 429
+    _, other = merchant_create(identifier="other", name="Other", username="other", password="x")
+    from django.test import Client
+
+    second = Client()
+    second.force_login(other)
+    assert second.post("/link/", {"platform_key": "gbol"}).status_code == 302
+
+
+def test_refused_selections_still_count_against_the_limit(merchant_client, warm_cache, settings):
+    settings.LINK_RATE_LIMIT = "2/m"
+    assert merchant_client.post("/link/", {"platform_key": "zzzz"}).status_code == 404
+    assert merchant_client.post("/link/", {"platform_key": "zzzz"}).status_code == 404
+    assert merchant_client.post("/link/", {"platform_key": "gbol"}).status_code == 429
+
+
+def login(client, password):
+    return client.post("/accounts/login/", {"username": "bean", "password": password}, REMOTE_ADDR="203.0.113.7")
+
+
+def test_failed_logins_are_throttled_per_account_and_address(client, merchant_and_user, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        response = login(client, "wrong")
+        assert response.status_code == 200
+        assert "Please enter a correct username and password" in response.content.decode()
+    locked = login(client, "wrong")
+    assert locked.status_code == 429
+    assert "Too many failed log-in attempts" in locked.content.decode()
+    # even the right password is refused from there while locked
+    assert login(client, "correct horse battery staple").status_code == 429
+    # another address is not locked out of the same account
+    other = client.post("/accounts/login/", {"username": "bean", "password": "correct horse battery staple"}, REMOTE_ADDR="198.51.100.9")
+    assert other.status_code == 302
+
+
+def test_staff_can_unlock_an_account(client, merchant_and_user, settings, django_user_model):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        login(client, "wrong")
+    assert login(client, "correct horse battery staple").status_code == 429
+    call_command("axes_reset_username", "bean")
+    assert login(client, "correct horse battery staple").status_code == 302
+
+
+def test_staff_unlock_through_the_admin(client, merchant_and_user, settings, django_user_model):
+    from axes.models import AccessAttempt
+    from django.contrib.auth.models import Permission
+    from django.test import Client
+
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        login(client, "wrong")
+    attempt = AccessAttempt.objects.get(username="bean")
+    operator = django_user_model.objects.create_user("operator", password="x", is_staff=True)
+    operator.user_permissions.set(Permission.objects.filter(codename__in=["view_accessattempt", "delete_accessattempt"]))
+    admin = Client()
+    admin.force_login(operator)
+    assert "bean" in admin.get("/admin/axes/accessattempt/").content.decode()
+    admin.post(f"/admin/axes/accessattempt/{attempt.pk}/delete/", {"post": "yes"})
+    assert login(client, "correct horse battery staple").status_code == 302
