@@ -1,0 +1,126 @@
+"""Branding cache benchmark: how often the selection page reaches Codat, and how long it takes.
+
+    .venv/bin/python bench/branding_cache.py [--latency-ms 150] [--burst 50] [--warm-views 200]
+
+With the sandbox answering every Codat call after --latency-ms, it prints:
+Codat calls per warm page view, Codat calls for a cold burst of concurrent
+page views, and cold-page and warm-page times. The app runs under gunicorn
+(gunicorn.conf.py) on DATABASE_URL / CACHE_URL if set, else a throwaway
+SQLite file and per-process memory cache.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness import gunicorn, merchant_session, setup_django, summary_ms  # noqa: E402
+
+
+def reset_cache_and_counts():
+    from django.core.cache import cache
+
+    from codat_sandbox import faults
+    from integrations.models import CatalogueState, Integration
+
+    Integration.objects.all().delete()  # logos go with them
+    CatalogueState.objects.all().delete()
+    faults.reset()
+    cache.clear()
+
+
+def codat_calls() -> dict[str, int]:
+    from codat_sandbox.models import Call
+
+    counts: dict[str, int] = {}
+    for operation in Call.objects.values_list("operation", flat=True):
+        counts[operation] = counts.get(operation, 0) + 1
+    return counts
+
+
+def timed_get(browser: httpx.Client, url: str) -> float:
+    started = time.perf_counter()
+    response = browser.get(url)
+    elapsed = time.perf_counter() - started
+    if response.status_code != 200:
+        raise SystemExit(f"GET {url} answered {response.status_code}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--latency-ms", type=int, default=150, help="sandbox latency on every Codat call")
+    parser.add_argument("--burst", type=int, default=50, help="concurrent cold page views")
+    parser.add_argument("--warm-views", type=int, default=200, help="sequential warm page views")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=8, help="threads per worker (the burst needs concurrency)")
+    args = parser.parse_args()
+
+    workdir = tempfile.mkdtemp(prefix="bench-branding-")
+    env = {
+        "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{workdir}/bench.sqlite3"),
+        "CACHE_URL": os.environ.get("CACHE_URL", "locmemcache://bench"),
+        "DEBUG": "true",
+        "LOG_LEVEL": "WARNING",
+        "LINK_RATE_LIMIT": "0",
+    }
+    setup_django(env)
+    from codat_sandbox import faults
+    from integrations.services.offering import offered_source_type  # noqa: F401  (app loaded)
+
+    cookies = merchant_session()
+    reset_cache_and_counts()
+    with gunicorn(env, workers=args.workers, threads=args.threads) as url:
+        faults.inject("*", latency_ms=args.latency_ms)
+        with httpx.Client(cookies=cookies, timeout=60) as browser:
+            # 1. One cold page view, alone.
+            cold_single = timed_get(browser, f"{url}/")
+            cold_single_calls = codat_calls()
+
+            # 2. A cold burst: everything forgotten, then --burst concurrent views.
+            reset_cache_and_counts()
+            faults.inject("*", latency_ms=args.latency_ms)
+            timings: list[float] = []
+            barrier = threading.Barrier(args.burst)
+
+            def view():
+                with httpx.Client(cookies=cookies, timeout=60) as own:
+                    barrier.wait()
+                    timings.append(timed_get(own, f"{url}/"))
+
+            threads = [threading.Thread(target=view) for _ in range(args.burst)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            time.sleep(args.latency_ms / 1000 * 4)  # let refreshes the burst started finish
+            burst_calls = codat_calls()
+
+            # 3. Warm views.
+            faults.reset()
+            faults.inject("*", latency_ms=args.latency_ms)
+            warm = [timed_get(browser, f"{url}/") for _ in range(args.warm_views)]
+            warm_calls = sum(codat_calls().values())
+
+    offered = 7
+    print(f"Branding cache benchmark: sandbox latency {args.latency_ms} ms on every Codat call, "
+          f"gunicorn {args.workers} workers x {args.threads} threads, {env['DATABASE_URL'].split(':')[0]} database")
+    print(f"  cold page view (alone)           {cold_single * 1000:7.1f} ms, "
+          f"Codat calls {sum(cold_single_calls.values())} {dict(sorted(cold_single_calls.items()))}")
+    print(f"  cold burst of {args.burst} concurrent views  {summary_ms(timings)}")
+    print(f"    Codat calls for the whole burst: {sum(burst_calls.values())} {dict(sorted(burst_calls.items()))}"
+          f"  (ideal: 1 catalogue + {offered} branding + {2 * offered} logo images)")
+    print(f"  warm page views ({args.warm_views})          {summary_ms(warm)}")
+    print(f"    Codat calls per warm page view: {warm_calls / args.warm_views:.3f} ({warm_calls} in {args.warm_views} views)")
+
+
+if __name__ == "__main__":
+    main()
