@@ -23,8 +23,9 @@ def healthz(request):
 @require_GET
 def readyz(request):
     """Database and cache must answer; Codat's reachability is reported, not required."""
-    checks = {"database": _check(_database), "cache": _check(_cache), "codat": _codat()}
-    ready = checks["database"]["ok"] and checks["cache"]["ok"]
+    database = _check(_database)
+    checks = {"database": database, "cache": _check(_cache), "codat": _codat(database_ok=database["ok"])}
+    ready = database["ok"] and checks["cache"]["ok"]
     return JsonResponse({"status": "ready" if ready else "not ready", "checks": checks}, status=200 if ready else 503)
 
 
@@ -49,11 +50,21 @@ def _cache():
         raise RuntimeError("cache did not return what was stored")
 
 
-def _codat() -> dict:
-    """The last catalogue fetch says whether Codat answered; no call is made from a probe."""
+def _codat(*, database_ok: bool) -> dict:
+    """The last catalogue fetch says whether Codat answered; no call is made from a probe.
+
+    Informational only, so it never raises: a database that is down (already reported, and
+    not asked twice) or not yet migrated leaves Codat's state unknown.
+    """
     from integrations.models import CatalogueState
 
-    state = CatalogueState.objects.filter(pk=1).first()
+    if not database_ok:
+        return {"ok": None, "detail": "unknown: database unavailable"}
+    try:
+        state = CatalogueState.objects.filter(pk=1).first()
+    except Exception as exc:
+        logger.warning("readiness probe codat failed: %s", exc)
+        return {"ok": None, "error": type(exc).__name__}
     if state is None or state.fetched_at is None:
         return {"ok": None, "detail": "catalogue never fetched"}
     failing = bool(state.last_error_at and state.last_error_at > state.fetched_at)

@@ -208,8 +208,9 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # The POS may embed the portal: CSP frame-ancestors decides who may frame it.
 FRAME_ANCESTORS = env.list("FRAME_ANCESTORS", default=[])
-if FRAME_ANCESTORS:
-    X_FRAME_OPTIONS = None
+# X_FRAME_OPTIONS stays DENY even then: browsers that enforce frame-ancestors ignore
+# X-Frame-Options ("Ignoring 'x-frame-options' because of 'frame-ancestors'"), and those
+# that cannot read CSP refuse to frame the portal at all.
 if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 if not DEBUG:
@@ -218,7 +219,8 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
-    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    # Only a signal: the domain joins browsers' preload list when its owner submits it.
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
     SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     if FRAME_ANCESTORS:
         SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "None"

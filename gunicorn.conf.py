@@ -1,0 +1,33 @@
+"""Gunicorn settings for the container (docker/start.sh), read from the environment."""
+
+import os
+
+_cores = os.cpu_count() or 1
+
+bind = os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+# Sync workers: each waits on Codat for at most CODAT_HANDOFF_TIMEOUT (20 s), so
+# the usual 2 x cores + 1, capped so a big host does not exhaust database connections.
+workers = int(os.environ.get("WEB_CONCURRENCY") or min(2 * _cores + 1, 12))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+# Above CODAT_HANDOFF_TIMEOUT, so a slow hand-off ends in our error page, not a killed worker.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
+# Only gthread workers keep connections alive; longer than a typical proxy's reuse window.
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
+# Which proxies may tell gunicorn the scheme; Django trusts X-Forwarded-Proto only
+# with SECURE_PROXY_SSL_HEADER=true, and the proxy must overwrite that header.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+# %(U)s is the path alone: Sync Flow one-time codes travel in query strings, and the
+# Referer (%(f)s) can carry one back from Codat, so neither %(r)s nor %(q)s nor %(f)s.
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%(a)s" %({x-request-id}o)s'
+
+# The heartbeat file on tmpfs: on overlay filesystems fchmod can stall a worker.
+if os.path.isdir("/dev/shm"):
+    worker_tmp_dir = "/dev/shm"
+# Nobody drives gunicornc here, and the non-root user has no home for its socket.
+control_socket_disable = True
+preload_app = False
