@@ -59,7 +59,13 @@ def free_port() -> int:
 
 @contextmanager
 def gunicorn(env: dict[str, str], *, app: str = "commerce_portal.wsgi", workers: int | None = None, threads: int = 1):
-    port = free_port()
+    with gunicorn_at(free_port(), env, app=app, workers=workers, threads=threads) as url:
+        yield url
+
+
+@contextmanager
+def gunicorn_at(port: int, env: dict[str, str], *, app: str = "commerce_portal.wsgi", workers: int | None = None, threads: int = 1):
+    """gunicorn with the project's gunicorn.conf.py, as the container starts it; yields its URL."""
     server_env = {**os.environ, **env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_THREADS": str(threads), "PYTHONPATH": str(ROOT)}
     if workers:
         server_env["WEB_CONCURRENCY"] = str(workers)

@@ -12,6 +12,21 @@ from django.views.decorators.http import require_GET
 logger = logging.getLogger(__name__)
 
 
+class ProbeMiddleware:
+    """Answers /healthz and /readyz before host checks and HTTPS redirects.
+
+    Load balancers and orchestrators probe over plain HTTP, often by IP
+    address, which ALLOWED_HOSTS and SECURE_SSL_REDIRECT would refuse.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        probe = {"/healthz": healthz, "/readyz": readyz}.get(request.path_info)
+        return probe(request) if probe else self.get_response(request)
+
+
 @never_cache
 @require_GET
 def healthz(request):

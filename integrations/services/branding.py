@@ -16,6 +16,7 @@ from .. import logos
 from ..codat import CodatClient, CodatError, get_codat_client
 from ..models import Integration, Logo
 from . import leases
+from .offers_cache import forget_offers
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +89,7 @@ def branding_refresh(key: str, *, force: bool = False, codat: CodatClient | None
             branding_error_at=now if problems else None,
             lease_until=None,
         )
+    forget_offers()
     return True
 
 
@@ -103,6 +105,7 @@ def branding_evict(key: str) -> None:
             branding_error_at=None,
             lease_until=None,
         )
+    forget_offers()
 
 
 def _fetch_logo(codat: CodatClient, url: str) -> tuple[str, bytes]:

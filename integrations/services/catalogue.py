@@ -13,6 +13,7 @@ from django.utils import timezone
 from ..codat import CodatClient, CodatError, CodatResponseError, get_codat_client
 from ..models import CatalogueState, Integration
 from . import leases
+from .offers_cache import forget_offers
 
 logger = logging.getLogger(__name__)
 
@@ -79,5 +80,6 @@ def catalogue_refresh(*, force: bool = False, codat: CodatClient | None = None) 
             last_error_at=None,
             lease_until=None,
         )
+    forget_offers()
     logger.info("catalogue refreshed: %d integrations", len(listed))
     return True

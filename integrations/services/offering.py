@@ -14,6 +14,7 @@ from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +23,7 @@ from .. import logos
 from ..catalogue_fallback import FALLBACK_CATALOGUE
 from ..models import CatalogueState, Integration, Logo
 from . import branding, catalogue, refresher
+from .offers_cache import OFFERS_CACHE_SECONDS, offers_cache_key
 
 PLATFORM_KEY = re.compile(r"^[a-z]{4}$")  # Codat's platformKey pattern
 POLL_SECONDS = 0.05
@@ -59,16 +61,30 @@ def offered_source_type() -> str:
 
 
 def offers(*, wait: float | None = None) -> list[Offer]:
-    """The tiles for the selection page, in display order."""
+    """The tiles for the selection page, in display order.
+
+    A complete, fresh answer is kept in the Django cache for a little while
+    (never past the first entry's expiry), so most views skip the database.
+    """
+    cache_key = offers_cache_key(offered_source_type())
+    cached = cache.get(cache_key)
+    if cached is not None:
+        return cached
     wait = settings.CODAT_BRANDING_COLD_WAIT if wait is None else wait
     deadline = time.monotonic() + wait
-    _ensure_catalogue(deadline)
+    catalogue_expires = _ensure_catalogue(deadline)
     entries = _offered_entries()
     if not entries:
         return sorted(_fallback_offers(), key=lambda offer: offer.sort_key)
     if _ensure_branding(entries, deadline):
         entries = _offered_entries()
-    return sorted((_offer(entry) for entry in entries), key=lambda offer: offer.sort_key)
+    result = sorted((_offer(entry) for entry in entries), key=lambda offer: offer.sort_key)
+    expiries = [entry.branding_expires_at for entry in entries] + [catalogue_expires]
+    if all(expiries):
+        fresh_for = (min(expiries) - timezone.now()).total_seconds()
+        if fresh_for > 1:
+            cache.set(cache_key, result, timeout=min(OFFERS_CACHE_SECONDS, fresh_for))
+    return result
 
 
 def offer_for(key: str) -> Offer:
@@ -131,14 +147,15 @@ def _busy(lease_until, error_at, backoff) -> bool:
     return bool((lease_until and lease_until > now) or (error_at and error_at > now - backoff))
 
 
-def _ensure_catalogue(deadline: float) -> None:
+def _ensure_catalogue(deadline: float):
+    """Refresh or fetch the catalogue as needed; its expiry when it is fresh, else None."""
     state = CatalogueState.objects.filter(pk=1).first()
     if state and state.fetched_at:
-        if state.expires_at <= timezone.now() and not _busy(
-            state.lease_until, state.last_error_at, catalogue.ERROR_BACKOFF
-        ):
+        if state.expires_at > timezone.now():
+            return state.expires_at
+        if not _busy(state.lease_until, state.last_error_at, catalogue.ERROR_BACKOFF):
             refresher.submit(catalogue.catalogue_refresh)
-        return
+        return None
     if state is None or not _busy(state.lease_until, state.last_error_at, catalogue.ERROR_BACKOFF):
         wait_futures([refresher.submit(catalogue.catalogue_refresh)], timeout=_left(deadline))
     # Then wait for a fetch another worker may be running, but not past the deadline.
@@ -146,6 +163,7 @@ def _ensure_catalogue(deadline: float) -> None:
         fetched_at__isnull=True, lease_until__gt=timezone.now()
     ).exists():
         time.sleep(POLL_SECONDS)
+    return None  # just fetched (or not): not cached this time round
 
 
 def _ensure_branding(entries: list[Integration], deadline: float) -> bool:

@@ -66,3 +66,13 @@ def test_readyz_reports_a_codat_probe_failure_without_raising(tmp_path):
     assert checks["database"]["ok"] is True
     assert checks["codat"] == {"ok": None, "error": "OperationalError"}
     assert "readiness probe codat failed" in log
+
+
+@pytest.mark.django_db
+def test_probes_answer_any_host_over_plain_http(client, settings):
+    """Load balancers probe by IP over HTTP: no ALLOWED_HOSTS refusal, no HTTPS redirect."""
+    settings.SECURE_SSL_REDIRECT = True
+    settings.ALLOWED_HOSTS = ["portal.example.com"]
+    assert client.get("/healthz", HTTP_HOST="10.1.2.3:8000").status_code == 200
+    assert client.get("/readyz", HTTP_HOST="10.1.2.3:8000").status_code == 200
+    assert client.get("/accounts/login/", HTTP_HOST="10.1.2.3:8000").status_code == 400

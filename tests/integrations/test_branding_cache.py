@@ -16,6 +16,7 @@ from integrations.models import CatalogueState, Integration, Logo
 from integrations.services import refresher
 from integrations.services.branding import branding_refresh
 from integrations.services.catalogue import catalogue_refresh
+from integrations.services.offers_cache import forget_offers
 from tests.conftest import CountingTransport, sandbox_client
 
 LOGO_SRC = re.compile(r'<img src="(/logos/[0-9a-f]{64}\.\w+)" alt="([^"]*)"')
@@ -23,9 +24,11 @@ MONOGRAM = re.compile(r'<span class="monogram" aria-hidden="true">([^<]+)</span>
 
 
 def expire_everything():
+    """As if the TTL had passed: the entries expire, and so does the cached offering, which never outlives them."""
     past = timezone.now() - timedelta(seconds=1)
     CatalogueState.objects.update(expires_at=past)
     Integration.objects.update(branding_expires_at=past)
+    forget_offers()
 
 
 @pytest.mark.django_db
@@ -33,6 +36,25 @@ def test_warm_page_makes_no_codat_calls(merchant_client, warm_cache):
     html = merchant_client.get("/").content.decode()
     assert len(LOGO_SRC.findall(html)) == 7 and not MONOGRAM.findall(html)
     assert warm_cache.total == 0
+
+
+@pytest.mark.django_db
+def test_a_fresh_offering_is_served_from_the_cache(merchant_client, warm_cache, django_assert_max_num_queries):
+    merchant_client.get("/")
+    with django_assert_max_num_queries(8) as captured:
+        merchant_client.get("/")
+    tables = " ".join(query["sql"] for query in captured.captured_queries)
+    assert "integrations_integration" not in tables and "integrations_logo" not in tables
+
+
+@pytest.mark.django_db
+def test_refresh_and_evict_drop_the_cached_offering(merchant_client, warm_cache):
+    from integrations.services.branding import branding_evict
+
+    assert "xero square icon" in merchant_client.get("/").content.decode()
+    branding_evict("gbol")
+    Integration.objects.filter(pk="gbol").update(branding_error_at=timezone.now())  # and Codat is failing
+    assert "xero square icon" not in merchant_client.get("/").content.decode()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,0 +1,16 @@
+"""The Django cache in front of the offering: one key per side of the connector."""
+
+from django.conf import settings
+from django.core.cache import cache
+
+# Per-process caches only hear of a refresh elsewhere when this runs out.
+OFFERS_CACHE_SECONDS = 30
+
+
+def offers_cache_key(source_type: str) -> str:
+    return f"offering:offers:v1:{source_type}:{settings.CODAT_CONNECTOR_KEY}"
+
+
+def forget_offers() -> None:
+    """Drop the cached offering after the catalogue or branding changed."""
+    cache.delete_many([offers_cache_key(side) for side in ("Accounting", "Commerce")])
