@@ -15,6 +15,19 @@ from .services.catalogue import catalogue_refresh
 REFRESH_PERMISSION = "integrations.refresh_branding"
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown, never edited: history, and data that only Codat decides."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
@@ -29,26 +42,17 @@ class MerchantAdmin(admin.ModelAdmin):
 
 
 @admin.register(LinkAttempt)
-class LinkAttemptAdmin(admin.ModelAdmin):
+class LinkAttemptAdmin(ReadOnlyAdmin):
     list_display = ["started_at", "merchant", "platform_name", "outcome", "failure_reason", "mints", "user", "assisted", "returned_at"]
     list_filter = ["outcome", "failure_reason", "platform_key", "assisted"]
     search_fields = ["merchant__name", "merchant__identifier", "correlation_id"]
     date_hierarchy = "started_at"
     list_select_related = ["merchant", "user"]
 
-    # A record of what happened: nobody edits history.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Integration)
-class BrandingCacheAdmin(admin.ModelAdmin):
+class BrandingCacheAdmin(ReadOnlyAdmin):
     """The branding cache, for operators: see it, refresh it from Codat, evict it."""
 
     change_list_template = "admin/integrations/integration/change_list.html"
@@ -60,15 +64,6 @@ class BrandingCacheAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("logos")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="Logos")
     def thumbnails(self, obj):

@@ -124,7 +124,7 @@ class CodatClient:
         """get-sync-flow-url: a Sync Flow URL with a fresh single-use code.
 
         ``deadline`` (a ``time.monotonic()`` value) bounds every attempt and
-        retry: past it, a code would be too old to use anyway.
+        retry: the merchant is waiting on this call.
         """
         params = {"merchantIdentifier": merchant_identifier}
         if redirect_url:
