@@ -69,7 +69,7 @@ class BrandingCacheAdmin(ReadOnlyAdmin):
     def thumbnails(self, obj):
         return format_html_join(
             " ",
-            '<img src="{}" alt="{}" width="32" height="32" class="branding-thumb">',
+            '<img src="{}" alt="{}" height="32">',
             (
                 (
                     reverse("integrations:logo", args=[logo.digest, logos.EXTENSIONS[logo.content_type]]),
@@ -120,7 +120,11 @@ class BrandingCacheAdmin(ReadOnlyAdmin):
         ] + super().get_urls()
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "can_refresh": self.has_refresh_permission(request)}
+        extra_context = {
+            "title": "Branding cache",
+            **(extra_context or {}),
+            "can_refresh": self.has_refresh_permission(request),
+        }
         return super().changelist_view(request, extra_context)
 
     def refresh_all_view(self, request):

@@ -32,7 +32,8 @@ def test_branding_cache_page_shows_thumbnails_dates_and_status(operator, warm_ca
     Integration.objects.filter(pk="gbol").update(branding_error="square logo: too big", branding_error_at=timezone.now())
     html = operator.get(CHANGELIST).content.decode()
     logo = Logo.objects.get(integration_id="gbol", variant="square")
-    assert f'<img src="/logos/{logo.digest}.png" alt="xero square icon"' in html
+    assert f'<img src="/logos/{logo.digest}.png" alt="xero square icon" height="32">' in html
+    assert "<h1>Branding cache</h1>" in html
     assert "Fresh (with errors)" in html and "square logo: too big" in html
     assert "Refresh all from Codat" in html
     assert 'value="refresh_selected"' in html and 'value="evict_selected"' in html
