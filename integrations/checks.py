@@ -21,6 +21,14 @@ def check_sandbox_exposure(app_configs=None, **kwargs):
                 id="commerce_portal.E001",
             )
         ]
+    if settings.CODAT_SANDBOX_ENABLED and settings.CODAT_SANDBOX_DEMO and settings.CODAT_SANDBOX_API_KEY == "sandbox":
+        return [
+            checks.Warning(
+                "The public sandbox demo accepts the default key 'sandbox': anyone can script its faults.",
+                hint="Set CODAT_SANDBOX_API_KEY to a secret value for a public demo.",
+                id="commerce_portal.W004",
+            )
+        ]
     return []
 
 

@@ -94,6 +94,12 @@ def test_check_sandbox_exposure_error():
     assert error.level == checks.ERROR and error.id == "commerce_portal.E001"
 
 
+@override_settings(CODAT_SANDBOX_ENABLED=True, DEBUG=False, CODAT_SANDBOX_DEMO=True, CODAT_SANDBOX_API_KEY="sandbox")
+def test_check_public_demo_with_the_default_sandbox_key_warns():
+    (warning,) = check_sandbox_exposure()
+    assert warning.level == checks.WARNING and warning.id == "commerce_portal.W004"
+
+
 @override_settings(CODAT_SANDBOX_ENABLED=True, DEBUG=True)
 def test_check_sandbox_in_development_is_fine():
     assert check_sandbox_exposure() == []
