@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "integrations",
+    "staff",
 ]
 if CODAT_SANDBOX_ENABLED:
     INSTALLED_APPS.append("codat_sandbox")

@@ -18,6 +18,8 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("sign-in/", include("staff.sign_in_urls")),
+    path("staff/", include("staff.urls")),
     path("", include("integrations.urls")),
 ]
 

@@ -51,6 +51,8 @@ def selection_context(merchant) -> dict:
 def select(request):
     merchant, refusal = _merchant_or_refuse(request)
     if refusal:
+        if request.user.has_perm("staff.view_merchant_status"):  # POS staff start in their own area
+            return redirect("staff:merchants")
         return refusal
     return render(
         request,
@@ -71,9 +73,12 @@ def start(request):
     return hand_off(request, merchant=merchant, assisted=False)
 
 
-def hand_off(request, *, merchant, assisted: bool, retry_action: str | None = None) -> HttpResponse:
-    """Shared by the merchant's own page and staff-assisted linking."""
+def hand_off(
+    request, *, merchant, assisted: bool, retry_action: str | None = None, return_url: str | None = None
+) -> HttpResponse:
+    """Shared by the merchant's own page and staff-assisted linking (which comes back to its own page)."""
     retry_action = retry_action or request.path
+    return_url = return_url or request.build_absolute_uri(reverse("integrations:link_return"))
     form = LinkForm(request.POST)
     if not form.is_valid():
         return _refused(request, "malformed", "Choose a platform from the list.")
@@ -87,7 +92,7 @@ def hand_off(request, *, merchant, assisted: bool, retry_action: str | None = No
             merchant=merchant,
             user=request.user,
             platform_key=form.cleaned_data["platform_key"],
-            return_url=request.build_absolute_uri(reverse("integrations:link_return")),
+            return_url=return_url,
             request_host=request.get_host(),
             assisted=assisted,
         )

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class StaffConfig(AppConfig):
+    name = "staff"
+    verbose_name = "POS staff"
+    default_auto_field = "django.db.models.BigAutoField"

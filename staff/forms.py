@@ -1,0 +1,63 @@
+from django import forms
+from django.contrib.auth.forms import SetPasswordForm
+
+from integrations.services.merchants import validate_identifier
+
+from .services import email_validate_unused
+
+
+class OnboardForm(forms.Form):
+    merchant_name = forms.CharField(
+        label="Merchant name",
+        max_length=200,
+        error_messages={"required": "Enter the merchant’s name."},
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    # Not stripped: validate_identifier says so rather than silently changing what Codat will receive.
+    identifier = forms.CharField(
+        label="Merchant identifier",
+        strip=False,
+        help_text="Sent to Codat to recognise this merchant; it can’t be changed later. "
+        "Use the merchant’s ID in your POS. Spaces and punctuation are fine.",
+        error_messages={"required": "Enter a merchant identifier."},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "none"}),
+    )
+    contact_name = forms.CharField(
+        label="Their first user’s full name",
+        max_length=150,
+        error_messages={"required": "Enter the person’s name."},
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    email = forms.EmailField(
+        label="Their first user’s email address",
+        max_length=254,
+        help_text="It becomes their username.",
+        error_messages={
+            "required": "Enter an email address.",
+            "invalid": "Enter an email address in the form name@example.com.",
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "none"}),
+    )
+
+    def clean_identifier(self):
+        return validate_identifier(self.cleaned_data["identifier"])
+
+    def clean_email(self):
+        return email_validate_unused(self.cleaned_data["email"])
+
+
+class ChoosePasswordForm(SetPasswordForm):
+    """Django's form (and so AUTH_PASSWORD_VALIDATORS), with plainer labels."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].label = "Choose a password"
+        self.fields["new_password2"].label = "Type it again"
+        self.fields["new_password1"].error_messages["required"] = "Choose a password."
+        self.fields["new_password2"].error_messages["required"] = "Type your password again."
+
+    def clean(self):
+        self.validate_passwords("new_password1", "new_password2")
+        # A weak password is a problem with the password itself, not with its confirmation.
+        self.validate_password_for_user(self.user, "new_password1")
+        return forms.Form.clean(self)

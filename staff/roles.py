@@ -1,0 +1,7 @@
+"""The POS staff role: one group, three permissions of our own (see models.StaffPermissions)."""
+
+POS_STAFF_GROUP = "POS staff"
+
+VIEW_MERCHANTS = "staff.view_merchant_status"
+ONBOARD_MERCHANT = "staff.onboard_merchant"
+ASSIST_LINKING = "staff.assist_linking"

@@ -1,0 +1,179 @@
+"""Writes for the staff area: onboard a merchant, issue and redeem one-time sign-in links.
+
+A raw sign-in token exists only in the return value of sign_in_link_issue (for
+the one page that shows it to staff) and in the merchant's browser. It is never
+stored, logged or put in a session: only its SHA-256 is kept.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from integrations.models import Membership, Merchant
+from integrations.services.merchants import merchant_create, validate_identifier
+
+from .models import SignInLink
+from .selectors import SignInLinkState, sign_in_link_state, token_hash
+
+logger = logging.getLogger(__name__)
+
+TOKEN_BYTES = 32  # 256 bits: guessing is hopeless, so no attempt counting is needed
+
+
+@dataclass(frozen=True)
+class IssuedLink:
+    link: SignInLink
+    token: str = field(repr=False)
+
+
+class SignInLinkUnusable(Exception):
+    def __init__(self, state: str):
+        super().__init__(state)
+        self.state = state
+
+
+# --- onboarding ----------------------------------------------------------------------------
+
+
+def email_validate_unused(email: str) -> str:
+    if get_user_model().objects.filter(email__iexact=email).exists():
+        raise ValidationError("A login with this email address already exists.", code="duplicate_email")
+    return email
+
+
+def username_for_email(email: str) -> str:
+    """The email itself when Django accepts it as a username, else a tidied form of it; unique."""
+    User = get_user_model()
+    base = email.lower()
+    try:
+        UnicodeUsernameValidator()(base)
+    except ValidationError:
+        base = re.sub(r"[^\w.@+-]", "-", base)
+    base = base[: User._meta.get_field("username").max_length - 4]
+    username, n = base, 1
+    while User.objects.filter(username__iexact=username).exists():
+        n += 1
+        username = f"{base}-{n}"
+    return username
+
+
+def merchant_onboard(
+    *, merchant_name: str, identifier: str, contact_name: str, email: str, created_by
+) -> tuple[Merchant, object, IssuedLink]:
+    """Create the merchant, its first user (no password yet), and a sign-in link: all or nothing.
+
+    Raises ValidationError (keyed by form field where it can tell) when the
+    input is unusable, including when a concurrent request took the identifier
+    or email first.
+    """
+    User = get_user_model()
+    email = User.objects.normalize_email(email.strip())
+    merchant_name, contact_name = merchant_name.strip(), contact_name.strip()
+    required = {
+        "merchant_name": (merchant_name, "Enter the merchant’s name."),
+        "contact_name": (contact_name, "Enter the person’s name."),
+    }
+    missing = {
+        key: ValidationError(message, code="required") for key, (value, message) in required.items() if not value
+    }
+    if missing:
+        raise ValidationError(missing)
+    _validate_onboarding(identifier=identifier, email=email)
+    try:
+        with transaction.atomic():
+            merchant, user = merchant_create(
+                identifier=identifier,
+                name=merchant_name,
+                username=username_for_email(email),
+                email=email,
+                password=None,
+                first_name=contact_name,  # the whole name: not every name splits into first and last
+            )
+            issued = sign_in_link_issue(user=user, created_by=created_by)
+    except (IntegrityError, ValidationError):
+        # Someone else took the identifier or the email since our check: say which, by field.
+        _validate_onboarding(identifier=identifier, email=email)
+        raise
+    logger.info(
+        "merchant %s onboarded by user %s with user %s", merchant.pk, getattr(created_by, "pk", None), user.pk
+    )
+    return merchant, user, issued
+
+
+def _validate_onboarding(*, identifier: str, email: str) -> None:
+    try:
+        validate_identifier(identifier)
+    except ValidationError as error:
+        raise ValidationError({"identifier": error.error_list}) from None
+    try:
+        email_validate_unused(email)
+    except ValidationError as error:
+        raise ValidationError({"email": error.error_list}) from None
+
+
+# --- sign-in links ---------------------------------------------------------------------------
+
+
+def sign_in_link_issue(*, user, created_by) -> IssuedLink:
+    """A fresh one-time link for a merchant's user; any older unused link stops working."""
+    if user.is_superuser or user.is_staff or not Membership.objects.filter(user=user).exists():
+        # Never a way into an account that is not a merchant's: that would be a way to take it over.
+        raise PermissionDenied("Sign-in links are only for merchants' users.")
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    now = timezone.now()
+    User = get_user_model()
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()  # one issuer at a time per user
+        voided = SignInLink.objects.filter(user=user, used_at__isnull=True, voided_at__isnull=True).update(
+            voided_at=now
+        )
+        link = SignInLink.objects.create(
+            user=user,
+            token_hash=token_hash(token),
+            created_by=created_by,
+            created_at=now,
+            expires_at=now + timedelta(seconds=settings.SIGN_IN_LINK_TTL),
+        )
+    logger.info(
+        "sign-in link %s issued for user %s by user %s; %d older link(s) voided",
+        link.pk,
+        user.pk,
+        getattr(created_by, "pk", None),
+        voided,
+    )
+    return IssuedLink(link=link, token=token)
+
+
+def sign_in_link_redeem(*, link: SignInLink, password: str):
+    """Set the user's password and spend the link, once: a double submit or a race gets SignInLinkUnusable."""
+    user = link.user
+    if not user.is_active:
+        raise SignInLinkUnusable(SignInLinkState.INACTIVE)
+    user.set_password(password)  # hashing is slow: done before the transaction takes its locks
+    now = timezone.now()
+    with transaction.atomic():
+        # Conditions on the row alone (no join, no subquery), so that under concurrency the
+        # database re-checks them on the row it locks: exactly one submit wins.
+        claimed = SignInLink.objects.filter(
+            pk=link.pk, used_at__isnull=True, voided_at__isnull=True, expires_at__gt=now
+        ).update(used_at=now)
+        if claimed:
+            user.save(update_fields=["password"])
+    if not claimed:
+        link.refresh_from_db()
+        state = sign_in_link_state(link, now=now)
+        logger.info("sign-in link %s refused on redeem: %s", link.pk, state)
+        raise SignInLinkUnusable(SignInLinkState.USED if state == SignInLinkState.USABLE else state)
+    logger.info("sign-in link %s used by user %s to set a password", link.pk, user.pk)
+    return user

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from . import views
+
+app_name = "staff"
+
+urlpatterns = [
+    path("", views.merchants, name="merchants"),
+    path("merchants/new/", views.merchant_new, name="merchant_new"),
+    path("merchants/<int:merchant_id>/", views.merchant_detail, name="merchant_detail"),
+    path(
+        "merchants/<int:merchant_id>/logins/<int:user_id>/sign-in-link/",
+        views.sign_in_link_new,
+        name="sign_in_link_new",
+    ),
+    path("merchants/<int:merchant_id>/link/", views.assist_select, name="assist_select"),
+    path("merchants/<int:merchant_id>/link/start/", views.assist_start, name="assist_start"),
+    path("merchants/<int:merchant_id>/link/return/", views.assist_returned, name="assist_returned"),
+]

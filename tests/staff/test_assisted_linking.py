@@ -1,0 +1,89 @@
+"""Staff link a platform on a merchant's behalf: the merchant's own page and hand-off, recorded as assisted."""
+
+import re
+from html import unescape
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from integrations.models import LinkAttempt
+from integrations.services.merchants import merchant_create
+from staff.selectors import merchant_get
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_selection_page_with_a_banner_posting_to_the_staff_hand_off(staff_client, merchant, warm_cache):
+    response = staff_client.get(f"/staff/merchants/{merchant.pk}/link/")
+    html = unescape(response.content.decode())
+    assert response.status_code == 200
+    assert "<strong>You are linking on behalf of Bean & Leaf</strong>" in html
+    assert '<div class="banner banner--assist" role="region" aria-label="Linking on a merchant’s behalf">' in html
+    assert "Connect your accounting software" in html
+    actions = set(re.findall(r'<form method="post" action="([^"]+)" class="tile__action"', html))
+    assert actions == {f"/staff/merchants/{merchant.pk}/link/start/"}
+    assert "Link your Xero account" in html
+    assert warm_cache.mints == 0
+
+
+def test_the_hand_off_is_for_the_merchant_in_the_url_and_records_the_staff_member(
+    staff_client, staff_user, merchant, warm_cache
+):
+    other, _ = merchant_create(identifier="someone else", name="Other", username="other")
+    response = staff_client.post(
+        f"/staff/merchants/{merchant.pk}/link/start/", {"platform_key": "gbol", "merchantIdentifier": "someone else"}
+    )
+    assert response.status_code == 302
+    query = parse_qs(urlsplit(response["Location"]).query)
+    assert query["merchantIdentifier"] == [merchant.identifier]
+    assert query["redirectUrl"] == [f"http://testserver/staff/merchants/{merchant.pk}/link/return/"]
+    assert response["Referrer-Policy"] == "no-referrer"
+    attempt = LinkAttempt.objects.get()
+    assert (attempt.merchant, attempt.user, attempt.assisted, attempt.outcome) == (
+        merchant, staff_user, True, "redirected"
+    )
+    assert not other.link_attempts.exists()
+    assert warm_cache.mints == 1
+
+
+def test_coming_back_records_the_return_and_the_merchant_shows_as_linked(staff_client, merchant, warm_cache):
+    staff_client.post(f"/staff/merchants/{merchant.pk}/link/start/", {"platform_key": "gbol"})
+    assert merchant_get(merchant_id=merchant.pk).status == "started"
+    response = staff_client.get(f"/staff/merchants/{merchant.pk}/link/return/")
+    assert response.status_code == 200
+    html = unescape(response.content.decode())
+    assert "Back from Codat" in html and "You are linking on behalf of Bean & Leaf" in html
+    assert LinkAttempt.objects.get().returned_at is not None
+    assert merchant_get(merchant_id=merchant.pk).status == "linked"
+    detail = unescape(staff_client.get(f"/staff/merchants/{merchant.pk}/").content.decode())
+    assert "Sam Okafor" in detail and "staff, assisted" in detail
+
+
+def test_a_get_on_the_staff_hand_off_mints_nothing(staff_client, merchant, warm_cache):
+    response = staff_client.get(f"/staff/merchants/{merchant.pk}/link/start/?platform_key=gbol")
+    assert response.status_code == 405
+    assert warm_cache.mints == 0 and not LinkAttempt.objects.exists()
+
+
+def test_a_tampered_key_is_refused_without_minting(staff_client, merchant, warm_cache):
+    response = staff_client.post(f"/staff/merchants/{merchant.pk}/link/start/", {"platform_key": "lqai"})
+    assert response.status_code == 400
+    assert warm_cache.mints == 0
+
+
+def test_codat_trouble_offers_a_retry_on_the_staff_hand_off(staff_client, merchant, warm_cache, sandbox_faults):
+    sandbox_faults.inject("get-sync-flow-url", status=503)
+    response = staff_client.post(f"/staff/merchants/{merchant.pk}/link/start/", {"platform_key": "gbol"})
+    assert response.status_code == 502
+    html = response.content.decode()
+    assert f'action="/staff/merchants/{merchant.pk}/link/start/"' in html
+    attempt = LinkAttempt.objects.get()
+    assert attempt.outcome == "failed" and attempt.assisted
+    assert merchant_get(merchant_id=merchant.pk).status == "failed"
+
+
+def test_the_merchants_own_hand_off_still_returns_to_their_page(merchant_client, warm_cache):
+    response = merchant_client.post("/link/", {"platform_key": "gbol"})
+    assert parse_qs(urlsplit(response["Location"]).query)["redirectUrl"] == ["http://testserver/link/return/"]
+    attempt = LinkAttempt.objects.get()
+    assert not attempt.assisted and attempt.user.username == "bean"

@@ -1,0 +1,347 @@
+"""One-time sign-in links: open, set a password (validated), land on the selection page; once, before expiry."""
+
+import hashlib
+import logging
+import threading
+from datetime import timedelta
+from html import unescape
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.sessions.models import Session
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from integrations.services.merchants import merchant_create
+from staff.models import SignInLink
+from staff.selectors import SignInLinkState
+from staff.services import SignInLinkUnusable, sign_in_link_issue, sign_in_link_redeem
+
+pytestmark = pytest.mark.django_db
+
+GOOD_PASSWORD = "plum-orchard-Tuesday-47"
+
+
+@pytest.fixture
+def newcomer(db):
+    """A freshly onboarded merchant's user: no password yet."""
+    merchant, user = merchant_create(
+        identifier="deli-43", name="Corner Deli", username="amelie@example.com", email="amelie@example.com",
+        first_name="Amélie Dubois",
+    )
+    return user
+
+
+@pytest.fixture
+def issued(newcomer, staff_user):
+    return sign_in_link_issue(user=newcomer, created_by=staff_user)
+
+
+def open_link(client, token, *, follow=False):
+    """What opening the link does; with follow, the page the browser ends up showing."""
+    response = client.get("/sign-in/", {"token": token}, follow=follow)
+    if follow:
+        assert response.redirect_chain == [("/sign-in/set-password/", 302)]  # never an error at the token's URL
+    return response
+
+
+def set_password(client, password=GOOD_PASSWORD, again=None):
+    return client.post("/sign-in/set-password/", {"new_password1": password, "new_password2": again or password})
+
+
+def text(response) -> str:
+    return unescape(response.content.decode())
+
+
+def test_only_a_hash_of_the_token_is_stored_and_the_link_expires_after_the_setting(newcomer, staff_user, settings):
+    settings.SIGN_IN_LINK_TTL = 3600
+    issued = sign_in_link_issue(user=newcomer, created_by=staff_user)
+    link = SignInLink.objects.get()
+    assert len(issued.token) >= 43  # 32 random bytes
+    assert link.token_hash == hashlib.sha256(issued.token.encode()).hexdigest()
+    stored = " ".join(str(value) for value in SignInLink.objects.values().get().values())
+    assert issued.token not in stored
+    assert link.expires_at - link.created_at == timedelta(seconds=3600)
+    assert issued.token not in repr(issued)
+
+
+def test_the_default_lifetime_is_72_hours():
+    from django.conf import settings
+
+    assert settings.SIGN_IN_LINK_TTL == 72 * 60 * 60
+
+
+def test_open_set_password_and_land_on_the_selection_page(client, issued, newcomer, warm_cache):
+    opened = open_link(client, issued.token)
+    assert opened.status_code == 302 and opened["Location"] == "/sign-in/set-password/"
+    assert opened["Referrer-Policy"] == "no-referrer" and "no-store" in opened["Cache-Control"]
+
+    form = client.get("/sign-in/set-password/")
+    html = text(form)
+    assert form.status_code == 200
+    assert "<h1>Set your password</h1>" in html and "Welcome, Amélie Dubois" in html and "Corner Deli" in html
+    assert 'value="amelie@example.com" autocomplete="username" readonly' in html
+    assert 'autocomplete="new-password"' in html
+    assert issued.token not in html
+
+    done = set_password(client)
+    assert done.status_code == 302 and done["Location"] == "/"
+    newcomer.refresh_from_db()
+    assert newcomer.check_password(GOOD_PASSWORD)
+    assert SignInLink.objects.get().used_at is not None
+    assert int(client.session["_auth_user_id"]) == newcomer.pk
+    landing = client.get("/")
+    assert landing.status_code == 200 and "Connect your accounting software" in text(landing)
+
+
+def test_the_same_link_again_is_refused_with_410(client, issued):
+    open_link(client, issued.token)
+    set_password(client)
+    again = open_link(Client(), issued.token, follow=True)
+    assert again.status_code == 410
+    assert "This sign-in link has already been used" in text(again)
+    assert "ask Sandbox POS staff" in text(again)
+
+
+@pytest.mark.parametrize(
+    "password, message",
+    [
+        ("amelie@example", "The password is too similar to the"),
+        ("password123", "This password is too common."),
+        ("Xy7!", "This password is too short."),
+        ("4815162342874", "This password is entirely numeric."),
+    ],
+)
+def test_the_password_validators_apply(client, issued, newcomer, password, message):
+    open_link(client, issued.token)
+    response = set_password(client, password)
+    assert response.status_code == 400
+    assert message in text(response)
+    assert '<a href="#id_new_password1">' in text(response)  # the summary points at the password itself
+    newcomer.refresh_from_db()
+    assert not newcomer.has_usable_password()
+    assert SignInLink.objects.get().used_at is None
+    assert "_auth_user_id" not in client.session
+    # and the link still works once the password is acceptable
+    assert set_password(client).status_code == 302
+
+
+def test_mismatched_passwords_are_refused(client, issued):
+    open_link(client, issued.token)
+    response = set_password(client, GOOD_PASSWORD, "something-else-entirely-9")
+    assert response.status_code == 400
+    assert "The two password fields didn’t match." in text(response)
+
+
+def test_an_expired_link_is_refused_with_410(client, issued):
+    SignInLink.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    response = open_link(client, issued.token, follow=True)
+    assert response.status_code == 410
+    assert "This sign-in link has expired" in text(response)
+    assert "ask Sandbox POS staff" in text(response)
+
+
+def test_a_link_that_expires_while_the_form_is_open_sets_nothing(client, issued, newcomer):
+    open_link(client, issued.token)
+    assert client.get("/sign-in/set-password/").status_code == 200
+    SignInLink.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    response = set_password(client)
+    assert response.status_code == 410 and "expired" in text(response)
+    newcomer.refresh_from_db()
+    assert not newcomer.has_usable_password()
+    assert "_auth_user_id" not in client.session
+
+
+def test_issuing_a_new_link_voids_the_old_one(client, issued, newcomer, staff_user):
+    newer = sign_in_link_issue(user=newcomer, created_by=staff_user)
+    old = SignInLink.objects.get(token_hash=hashlib.sha256(issued.token.encode()).hexdigest())
+    assert old.voided_at is not None and newer.link.voided_at is None
+    refused = open_link(client, issued.token, follow=True)
+    assert refused.status_code == 410 and "This sign-in link has been replaced" in text(refused)
+    assert open_link(client, newer.token).status_code == 302
+
+
+def test_voiding_while_the_form_is_open_sets_nothing(client, issued, newcomer, staff_user):
+    open_link(client, issued.token)
+    sign_in_link_issue(user=newcomer, created_by=staff_user)
+    response = set_password(client)
+    assert response.status_code == 410 and "has been replaced" in text(response)
+    newcomer.refresh_from_db()
+    assert not newcomer.has_usable_password()
+
+
+def test_a_double_submit_spends_the_link_once(issued, newcomer):
+    first, second = Client(), Client()
+    open_link(first, issued.token)
+    open_link(second, issued.token)
+    assert set_password(first).status_code == 302
+    late = set_password(second, "another-Password-entirely-5")
+    assert late.status_code == 410 and "already been used" in text(late)
+    newcomer.refresh_from_db()
+    assert newcomer.check_password(GOOD_PASSWORD)
+    assert "_auth_user_id" not in second.session
+
+
+def test_redeeming_a_stale_copy_of_a_spent_link_raises(issued):
+    link = SignInLink.objects.select_related("user").get()
+    stale = SignInLink.objects.select_related("user").get()
+    sign_in_link_redeem(link=link, password=GOOD_PASSWORD)
+    with pytest.raises(SignInLinkUnusable) as refused:
+        sign_in_link_redeem(link=stale, password="another-Password-entirely-5")
+    assert refused.value.state == SignInLinkState.USED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_redeems_let_exactly_one_through(newcomer_tx):
+    user, issued = newcomer_tx
+    barrier = threading.Barrier(4)
+    outcomes = []
+
+    def redeem(n):
+        try:
+            link = SignInLink.objects.select_related("user").get()
+            barrier.wait(timeout=10)
+            sign_in_link_redeem(link=link, password=f"racing-Password-{n}-x")
+            outcomes.append(("ok", n))
+        except SignInLinkUnusable as refused:
+            outcomes.append((refused.state, n))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=redeem, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(state for state, _ in outcomes) == ["ok", "used", "used", "used"]
+    winner = next(n for state, n in outcomes if state == "ok")
+    user.refresh_from_db()
+    assert user.check_password(f"racing-Password-{winner}-x")
+
+
+@pytest.fixture
+def newcomer_tx(transactional_db):
+    from tests.staff.conftest import make_staff
+
+    merchant, user = merchant_create(identifier="race", name="Race", username="race@example.com")
+    return user, sign_in_link_issue(user=user, created_by=make_staff())
+
+
+@pytest.mark.parametrize("query", [{}, {"token": ""}, {"token": "not-a-real-token"}, {"token": "x" * 5000}])
+def test_unknown_tokens_get_404(client, issued, query):
+    response = client.get("/sign-in/", query, follow=True)
+    assert response.redirect_chain == [("/sign-in/set-password/", 302)]
+    assert response.status_code == 404
+    assert "We don’t recognise this sign-in link" in text(response)
+
+
+def test_a_refusal_survives_a_reload_and_a_new_link_clears_it(client, issued, newcomer, staff_user):
+    sign_in_link_issue(user=newcomer, created_by=staff_user)
+    assert open_link(client, issued.token, follow=True).status_code == 410
+    assert client.get("/sign-in/set-password/").status_code == 410
+    newest = sign_in_link_issue(user=newcomer, created_by=staff_user)
+    assert open_link(client, newest.token, follow=True).status_code == 200
+
+
+def test_back_to_the_form_after_setting_the_password_says_the_link_is_used(client, issued):
+    open_link(client, issued.token)
+    set_password(client)
+    response = client.get("/sign-in/set-password/")
+    assert response.status_code == 410 and "already been used" in text(response)
+
+
+def test_the_set_password_page_without_an_opened_link_is_404(client, db):
+    assert client.get("/sign-in/set-password/").status_code == 404
+    assert set_password(client).status_code == 404
+
+
+def test_a_deactivated_user_cannot_use_their_link(client, issued, newcomer):
+    get_user_model().objects.filter(pk=newcomer.pk).update(is_active=False)
+    response = open_link(client, issued.token, follow=True)
+    assert response.status_code == 410 and "switched off" in text(response)
+
+
+def test_a_login_removed_from_its_merchant_cannot_use_its_link(client, issued, newcomer):
+    newcomer.membership.delete()
+    response = open_link(client, issued.token, follow=True)
+    assert response.status_code == 410 and "switched off" in text(response)
+
+
+def test_links_are_only_for_merchants_logins(staff_user, newcomer):
+    admin = get_user_model().objects.create_superuser("root", "root@example.com", "x")
+    for target in [admin, staff_user]:
+        with pytest.raises(PermissionDenied):
+            sign_in_link_issue(user=target, created_by=staff_user)
+    assert not SignInLink.objects.exists()
+
+
+def test_a_logged_in_staff_member_opening_the_link_is_told_whose_login_it_is(staff_client, issued, newcomer, staff_user):
+    open_link(staff_client, issued.token)
+    html = text(staff_client.get("/sign-in/set-password/"))
+    assert "You’re logged in as Sam Okafor. Setting this password logs you in as amelie@example.com instead." in html
+    set_password(staff_client)
+    assert int(staff_client.session["_auth_user_id"]) == newcomer.pk
+
+
+# --- staff issue a new link from the merchant's page ----------------------------------------
+
+
+def test_staff_issue_a_new_link_from_the_merchants_page(staff_client, issued, newcomer, staff_user):
+    merchant = newcomer.membership.merchant
+    page = text(staff_client.get(f"/staff/merchants/{merchant.pk}/"))
+    assert "No password yet" in page and "Sign-in link issued" in page and "The unused link stops working." in page
+    response = staff_client.post(f"/staff/merchants/{merchant.pk}/logins/{newcomer.pk}/sign-in-link/")
+    assert response.status_code == 201
+    assert "no-store" in response["Cache-Control"]
+    assert "Hand over this sign-in link" in text(response)
+    assert SignInLink.objects.filter(user=newcomer, voided_at__isnull=True, used_at__isnull=True).count() == 1
+    assert open_link(Client(), issued.token, follow=True).status_code == 410
+    page = text(staff_client.get(f"/staff/merchants/{merchant.pk}/"))
+    assert issued.token not in page  # the merchant's page never shows a token
+
+
+def test_issuing_by_get_does_nothing(staff_client, issued, newcomer):
+    merchant = newcomer.membership.merchant
+    response = staff_client.get(f"/staff/merchants/{merchant.pk}/logins/{newcomer.pk}/sign-in-link/")
+    assert response.status_code == 405
+    assert SignInLink.objects.count() == 1 and SignInLink.objects.get().voided_at is None
+
+
+def test_the_detail_page_reports_used_and_expired_links(staff_client, issued, newcomer, staff_user):
+    merchant = newcomer.membership.merchant
+    SignInLink.objects.update(expires_at=timezone.now() - timedelta(hours=1))
+    assert "Sign-in link expired" in text(staff_client.get(f"/staff/merchants/{merchant.pk}/"))
+    renewed = sign_in_link_issue(user=newcomer, created_by=staff_user)
+    sign_in_link_redeem(link=renewed.link, password=GOOD_PASSWORD)
+    html = text(staff_client.get(f"/staff/merchants/{merchant.pk}/"))
+    assert "Password set" in html and "Sign-in link used" in html
+
+
+# --- secrets -------------------------------------------------------------------------------
+
+
+def test_the_token_never_reaches_the_logs_or_the_session(staff_client, warm_cache, caplog):
+    caplog.set_level(logging.DEBUG)
+    onboarded = staff_client.post(
+        "/staff/merchants/new/",
+        {"merchant_name": "Log Test", "identifier": "log-1", "contact_name": "Lee", "email": "lee@example.com"},
+    )
+    token = unescape(onboarded.content.decode()).split("/sign-in/?token=", 1)[1].split('"', 1)[0]
+    assert len(token) >= 43
+    merchant_browser = Client()
+    open_link(merchant_browser, token)
+    set_password(merchant_browser, "short")  # a 400, logged by Django with the path
+    set_password(merchant_browser)
+    open_link(Client(), token, follow=True)  # a 410, logged too
+    open_link(Client(), token + "x", follow=True)  # a 404
+    # a stray POST gets the same redirect, not a 403 (CSRF) or a 405: those are logged with the URL
+    assert Client(enforce_csrf_checks=True).post(f"/sign-in/?token={token}").status_code == 302
+    records = caplog.records
+    assert any(r.name == "django.request" and r.levelno == logging.WARNING for r in records)
+    assert any("sign-in link" in r.getMessage() for r in records)
+    for record in records:
+        assert token not in record.getMessage() and token not in str(record.__dict__)
+    for session in Session.objects.all():
+        assert token not in str(session.get_decoded())
