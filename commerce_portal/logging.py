@@ -27,9 +27,14 @@ class RequestContextFilter(logging.Filter):
 
 
 class RedactSecretsFilter(logging.Filter):
-    """Rewrites the record's message so no handler can print a secret."""
+    """Rewrites the record so no handler can print a secret."""
 
     def filter(self, record):
+        request = getattr(record, "request", None)
+        if request is not None and not isinstance(request, str):
+            # Django attaches the request to its 4xx/5xx records; a JSON formatter would
+            # print it whole, query string (and any one-time code) included.
+            record.request = f"{getattr(request, 'method', '')} {getattr(request, 'path', '')}".strip()
         message = record.getMessage()
         cleaned = redact(message)
         if cleaned != message:

@@ -71,6 +71,20 @@ def test_codat_calls_are_logged_with_operation_status_duration_and_correlation_i
     assert (succeeded.status, succeeded.retry) == (200, 1) and succeeded.duration_ms >= 0
 
 
+def test_json_logs_never_print_the_request_query_string():
+    env = {**os.environ, "LOG_FORMAT": "json", "DJANGO_SETTINGS_MODULE": "commerce_portal.settings"}
+    code = (
+        "import django; django.setup();"
+        "from django.test import Client;"
+        "Client(HTTP_HOST='localhost').get('/sandbox/sync-flow/00000000-0000-0000-0000-000000000000/lqai/gbol/start?otp=424242')"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    lines = [json.loads(line) for line in result.stderr.strip().splitlines() if line.startswith("{")]
+    warning = next(line for line in lines if line["logger"] == "django.request")
+    assert warning["request"] == "GET /sandbox/sync-flow/00000000-0000-0000-0000-000000000000/lqai/gbol/start"
+    assert "424242" not in result.stderr
+
+
 def test_json_logs_when_asked():
     env = {**os.environ, "LOG_FORMAT": "json", "DJANGO_SETTINGS_MODULE": "commerce_portal.settings"}
     code = (
