@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test test-postgres browser lock bench clean
+.PHONY: install run test test-postgres browser lock bench bench-load clean
 
 install: $(STAMP)
 
@@ -49,6 +49,11 @@ lock:
 
 bench: install
 	$(BIN)/python bench/branding_cache.py
+
+# Needs PostgreSQL and Redis (BENCH_DATABASE_URL, BENCH_CACHE_URL) and Debian's wrk.
+bench-load: install
+	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .test-db.sqlite3*
