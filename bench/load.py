@@ -103,8 +103,10 @@ def main() -> None:
     call_command("refresh_branding", "--force", stdout=open(os.devnull, "w"))
     cookies = merchant_session()
     from codat_sandbox import faults
+    from integrations.models import LinkAttempt
 
     faults.reset()
+    LinkAttempt.objects.all().delete()  # count only this run's hand-offs
     session = "; ".join(f"{k}={v}" for k, v in cookies.items())
     https = {"X-Forwarded-Proto": "https"}
     workers = {"WEB_CONCURRENCY": str(args.workers)} if args.workers else {}
@@ -132,8 +134,6 @@ def main() -> None:
         faults.inject("get-sync-flow-url", latency_ms=args.codat_latency_ms)
         results["hand-off POST"] = wrk(f"{url}/link/", headers={}, script=str(script), duration=args.duration, connections=min(args.connections, 8))
         faults.reset()
-        from integrations.models import LinkAttempt
-
         outcomes = dict.fromkeys(["redirected", "redirected_after_remint", "failed"], 0)
         for outcome in LinkAttempt.objects.values_list("outcome", flat=True):
             outcomes[outcome] = outcomes.get(outcome, 0) + 1
