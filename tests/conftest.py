@@ -15,6 +15,7 @@ from integrations.codat import CodatClient, use_client
 from integrations.codat.factory import SANDBOX_ORIGIN
 from integrations.services import refresher
 from integrations.services.merchants import merchant_create
+from tests.browser import browser, page, warm_live_cache  # noqa: F401  (fixtures, one per session)
 
 SANDBOX_KEY = "sandbox"
 

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from codat_sandbox import faults
 from integrations.models import LinkAttempt
-from tests.e2e.conftest import axe_violations, log_in, screenshot
+from tests.browser import axe_violations, log_in, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -1,4 +1,4 @@
-"""Staff fixtures. The browser fixtures are the e2e ones, shared rather than copied."""
+"""Staff fixtures; the browser fixtures live in tests/browser.py."""
 
 import importlib
 from types import SimpleNamespace
@@ -10,7 +10,6 @@ from django.contrib.auth.models import Group
 from django.db import connection
 
 from staff import roles
-from tests.e2e.conftest import browser, page, warm_live_cache  # noqa: F401  (fixtures)
 
 STAFF_PASSWORD = "staff-pass-Lantern-91"
 pos_staff_migration = importlib.import_module("staff.migrations.0002_pos_staff_group")

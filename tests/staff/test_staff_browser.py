@@ -12,7 +12,7 @@ from integrations.models import LinkAttempt, Merchant
 from integrations.services.merchants import merchant_create
 from staff.models import SignInLink
 from staff.services import sign_in_link_issue
-from tests.e2e.conftest import WIDTHS, axe_violations, log_in, screenshot
+from tests.browser import WIDTHS, axe_violations, log_in, screenshot
 from tests.staff.conftest import STAFF_PASSWORD, make_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

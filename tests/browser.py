@@ -1,4 +1,8 @@
-"""Real headless Chromium (Debian's, driven by Playwright) against the app over real HTTP."""
+"""Real headless Chromium (Debian's, driven by Playwright) against the app over real HTTP.
+
+The fixtures are registered once, in tests/conftest.py, so that every browser
+test in the session shares one Playwright and one Chromium.
+"""
 
 import os
 import shutil
@@ -6,12 +10,8 @@ from pathlib import Path
 
 import pytest
 
-# Playwright's sync API keeps an event loop in this thread; the ORM calls made by
-# the tests themselves are still synchronous, so Django's guard is lifted here only.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
 WIDTHS = {"phone": 390, "tablet": 768, "desktop": 1280}
 
 
@@ -21,6 +21,9 @@ def browser():
         pytest.fail(f"Chromium not found at {CHROMIUM}: run `make browser` (Debian's chromium package).")
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API keeps an event loop in this thread; the ORM calls the
+    # tests make are still synchronous, so Django's guard is lifted for them.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
