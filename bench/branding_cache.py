@@ -38,12 +38,9 @@ def reset_cache_and_counts():
 
 
 def codat_calls() -> dict[str, int]:
-    from codat_sandbox.models import Call
+    from codat_sandbox.faults import call_counts
 
-    counts: dict[str, int] = {}
-    for operation in Call.objects.values_list("operation", flat=True):
-        counts[operation] = counts.get(operation, 0) + 1
-    return counts
+    return call_counts()
 
 
 def timed_get(browser: httpx.Client, url: str) -> float:

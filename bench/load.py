@@ -32,7 +32,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import ROOT, free_port, gunicorn_at, merchant_session, setup_django  # noqa: E402
+from harness import free_port, gunicorn_at, merchant_session, setup_django  # noqa: E402
 
 POSTGRES = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/commerce_portal_bench")
 REDIS = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/4")

@@ -11,7 +11,7 @@ Faults live in the database, so a test can script a sandbox served by another pr
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F
 
 from .models import Call, Fault
 
@@ -49,6 +49,12 @@ def calls(operation: str | None = None) -> int:
     if operation:
         queryset = queryset.filter(operation=operation)
     return queryset.count()
+
+
+def call_counts() -> dict[str, int]:
+    """How many calls the sandbox answered, by operation."""
+    rows = Call.objects.values("operation").annotate(count=Count("id")).order_by("operation")
+    return {row["operation"]: row["count"] for row in rows}
 
 
 def reset() -> None:

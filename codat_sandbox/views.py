@@ -158,7 +158,4 @@ def control_calls(request):
     if request.method == "DELETE":
         faults.reset()
         return HttpResponse(status=204)
-    counts = {}
-    for operation in Call.objects.values_list("operation", flat=True):
-        counts[operation] = counts.get(operation, 0) + 1
-    return JsonResponse({"calls": counts})
+    return JsonResponse({"calls": faults.call_counts()})

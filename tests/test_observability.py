@@ -60,7 +60,7 @@ def test_upstream_request_id_is_kept_only_if_safe(client, incoming, kept):
 
 @pytest.mark.django_db
 def test_codat_calls_are_logged_with_operation_status_duration_and_correlation_id(counting, sandbox_faults, caplog):
-    from integrations.codat import CodatServerError, get_codat_client
+    from integrations.codat import get_codat_client
 
     caplog.set_level(logging.INFO, logger="integrations.codat")
     sandbox_faults.inject("get-integration-branding", status=503, times=1)
@@ -71,29 +71,33 @@ def test_codat_calls_are_logged_with_operation_status_duration_and_correlation_i
     assert (succeeded.status, succeeded.retry) == (200, 1) and succeeded.duration_ms >= 0
 
 
-def test_json_logs_never_print_the_request_query_string():
+def run_with_json_logs(code: str) -> str:
+    """Run ``code`` in a fresh Django process with LOG_FORMAT=json; its stderr."""
     env = {**os.environ, "LOG_FORMAT": "json", "DJANGO_SETTINGS_MODULE": "commerce_portal.settings"}
-    code = (
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    ).stderr
+
+
+def test_json_logs_never_print_the_request_query_string():
+    stderr = run_with_json_logs(
         "import django; django.setup();"
         "from django.test import Client;"
         "Client(HTTP_HOST='localhost').get('/sandbox/sync-flow/00000000-0000-0000-0000-000000000000/lqai/gbol/start?otp=424242')"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
-    lines = [json.loads(line) for line in result.stderr.strip().splitlines() if line.startswith("{")]
+    lines = [json.loads(line) for line in stderr.strip().splitlines() if line.startswith("{")]
     warning = next(line for line in lines if line["logger"] == "django.request")
     assert warning["request"] == "GET /sandbox/sync-flow/00000000-0000-0000-0000-000000000000/lqai/gbol/start"
-    assert "424242" not in result.stderr
+    assert "424242" not in stderr
 
 
 def test_json_logs_when_asked():
-    env = {**os.environ, "LOG_FORMAT": "json", "DJANGO_SETTINGS_MODULE": "commerce_portal.settings"}
-    code = (
+    stderr = run_with_json_logs(
         "import django, logging; django.setup();"
         "logging.getLogger('integrations.codat').info('codat %s otp=123456', 'get-sync-flow-url',"
         " extra={'codat_operation': 'get-sync-flow-url', 'status': 200, 'duration_ms': 12.5})"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
-    line = json.loads(result.stderr.strip().splitlines()[-1])
+    line = json.loads(stderr.strip().splitlines()[-1])
     assert line["level"] == "INFO" and line["logger"] == "integrations.codat"
     assert line["codat_operation"] == "get-sync-flow-url" and line["status"] == 200
     assert line["message"] == "codat get-sync-flow-url otp=[redacted]"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import email.utils
 import random
 import time
-from datetime import datetime, timezone
+from datetime import timezone
 
 # Codat's own SDK retries these (x-speakeasy-retries): 408, 429 and every 5xx.
 RETRYABLE_STATUSES = frozenset({408, 429})

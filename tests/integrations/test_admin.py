@@ -69,7 +69,7 @@ def test_without_the_permission_there_are_no_actions_and_refresh_all_is_403(view
     html = viewer.get(CHANGELIST).content.decode()
     assert "Refresh all from Codat" not in html and "refresh_selected" not in html
     assert viewer.post(f"{CHANGELIST}refresh-all/").status_code == 403
-    response = viewer.post(CHANGELIST, {"action": "evict_selected", "_selected_action": ["gbol"]})
+    viewer.post(CHANGELIST, {"action": "evict_selected", "_selected_action": ["gbol"]})
     assert Logo.objects.filter(integration_id="gbol").exists()
     assert warm_cache.total == 0
 

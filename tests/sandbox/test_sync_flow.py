@@ -8,7 +8,6 @@ import httpx
 import pytest
 
 from codat_sandbox.models import SandboxCompany
-from tests.conftest import SANDBOX_KEY
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -100,3 +99,17 @@ def test_sync_flow_pages_do_not_leak_the_code_as_a_referer(live_server):
     response = httpx.get(_mint(live_server))
     assert response.headers["Referrer-Policy"] == "strict-origin"
     assert "no-store" in response.headers["Cache-Control"] or "max-age=0" in response.headers["Cache-Control"]
+
+
+def test_control_endpoints_script_faults_and_count_calls(live_server):
+    auth = {"Authorization": "Basic c2FuZGJveA=="}
+    assert httpx.post(f"{live_server.url}/sandbox/control/faults", json={"operation": "get-sync-flow-url"}).status_code == 401
+    created = httpx.post(f"{live_server.url}/sandbox/control/faults", json={"operation": "get-sync-flow-url", "status": 503, "times": 1}, headers=auth)
+    assert created.status_code == 201
+    failed = httpx.get(f"{live_server.url}/sandbox/codat/config/sync/commerce/lqai/gbol/start", headers=auth)
+    assert failed.status_code == 503
+    _mint(live_server)
+    counts = httpx.get(f"{live_server.url}/sandbox/control/calls", headers=auth).json()["calls"]
+    assert counts == {"get-sync-flow-url": 2}
+    assert httpx.delete(f"{live_server.url}/sandbox/control/calls", headers=auth).status_code == 204
+    assert httpx.get(f"{live_server.url}/sandbox/control/calls", headers=auth).json() == {"calls": {}}
