@@ -26,6 +26,9 @@ def open_sync_flow(page, base, name="Xero"):
     """Click the Link button; return the HTTP status the Sync Flow answered with."""
     with page.expect_response(re.compile(r"/sandbox/sync-flow/.*/start")) as arrival:
         page.get_by_role("button", name=f"Link your {name} account", exact=True).click()
+    # The response arrives before the navigation commits: wait for it, so the URL and history are settled.
+    page.wait_for_url(re.compile(r"/sandbox/sync-flow/.*/start"))
+    page.wait_for_load_state()
     return arrival.value.status
 
 
