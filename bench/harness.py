@@ -41,7 +41,7 @@ def merchant_session() -> dict[str, str]:
     from django.contrib.auth import get_user_model
     from django.test import Client
 
-    from integrations.services.merchants import merchant_create
+    from merchants.services import merchant_create
 
     user = get_user_model().objects.filter(username="bench").first()
     if user is None:

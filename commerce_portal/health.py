@@ -3,9 +3,11 @@
 import logging
 import time
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
+from django.utils.module_loading import import_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -37,9 +39,11 @@ def healthz(request):
 @never_cache
 @require_GET
 def readyz(request):
-    """Database and cache must answer; Codat's reachability is reported, not required."""
+    """Database and cache must answer; READINESS_REPORTS (Codat's reachability) are reported, not required."""
     database = _check(_database)
-    checks = {"database": database, "cache": _check(_cache), "codat": _codat(database_ok=database["ok"])}
+    checks = {"database": database, "cache": _check(_cache)}
+    for name, path in settings.READINESS_REPORTS.items():
+        checks[name] = _report(path, database_ok=database["ok"])
     ready = database["ok"] and checks["cache"]["ok"]
     return JsonResponse({"status": "ready" if ready else "not ready", "checks": checks}, status=200 if ready else 503)
 
@@ -65,22 +69,10 @@ def _cache():
         raise RuntimeError("cache did not return what was stored")
 
 
-def _codat(*, database_ok: bool) -> dict:
-    """The last catalogue fetch says whether Codat answered; no call is made from a probe.
-
-    Informational only, so it never raises: a database that is down (already reported, and
-    not asked twice) or not yet migrated leaves Codat's state unknown.
-    """
-    from integrations.models import CatalogueState
-
-    if not database_ok:
-        return {"ok": None, "detail": "unknown: database unavailable"}
+def _report(path: str, *, database_ok: bool) -> dict:
+    """An app's informational report; it never fails the probe, even by raising."""
     try:
-        state = CatalogueState.objects.filter(pk=1).first()
+        return import_string(path)(database_ok=database_ok)
     except Exception as exc:
-        logger.warning("readiness probe codat failed: %s", exc)
+        logger.warning("readiness report %s failed: %s", path, exc)
         return {"ok": None, "error": type(exc).__name__}
-    if state is None or state.fetched_at is None:
-        return {"ok": None, "detail": "catalogue never fetched"}
-    failing = bool(state.last_error_at and state.last_error_at > state.fetched_at)
-    return {"ok": not failing, "last_success": state.fetched_at.isoformat()}

@@ -19,11 +19,21 @@ if env.bool("DJANGO_READ_DOT_ENV_FILE", default=False):
 # --- Codat -------------------------------------------------------------------
 CODAT_API_KEY = env.str("CODAT_API_KEY", default="")
 CODAT_SANDBOX_ENABLED = not CODAT_API_KEY
+# The app that emulates Codat when there is no key: installed, mounted under /sandbox/
+# and plugged in as CODAT_TRANSPORT from this one name. Product code never imports it.
+CODAT_SANDBOX_APP = "codat_sandbox" if CODAT_SANDBOX_ENABLED else ""
+CODAT_SANDBOX_API_KEY = env.str("CODAT_SANDBOX_API_KEY", default="sandbox")
 # In sandbox mode a relative base URL means "this app's own /sandbox/codat",
-# answered in-process (see integrations.codat.factory).
+# answered in-process by CODAT_TRANSPORT (see integrations.codat.factory).
 CODAT_BASE_URL = env.str(
     "CODAT_BASE_URL",
     default="/sandbox/codat" if CODAT_SANDBOX_ENABLED else "https://api.codat.io",
+)
+# A dotted path to an httpx transport class, the way Django names EMAIL_BACKEND; empty
+# means the network. The sandbox plugs in here: product code never imports it.
+CODAT_TRANSPORT = env.str(
+    "CODAT_TRANSPORT",
+    default=f"{CODAT_SANDBOX_APP}.transport.SandboxTransport" if CODAT_SANDBOX_APP else "",
 )
 CODAT_CONNECTOR_KEY = env.str(
     "CODAT_CONNECTOR_KEY", default="lqai" if CODAT_SANDBOX_ENABLED else ""
@@ -33,7 +43,6 @@ CODAT_SYNC_FLOW_ALLOWED_HOSTS = env.list(
     "CODAT_SYNC_FLOW_ALLOWED_HOSTS", default=["sync-flow.codat.io"]
 )
 CODAT_SYNC_FLOW_CODE_TTL = env.float("CODAT_SYNC_FLOW_CODE_TTL", default=30.0)
-CODAT_SANDBOX_API_KEY = env.str("CODAT_SANDBOX_API_KEY", default="sandbox")
 # A deliberately public demo of the sandbox (DEBUG off) must say so.
 CODAT_SANDBOX_DEMO = env.bool("CODAT_SANDBOX_DEMO", default=False)
 CODAT_CONNECT_TIMEOUT = env.float("CODAT_CONNECT_TIMEOUT", default=3.0)
@@ -91,11 +100,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "csp",
     "axes",
+    "commerce_portal",
+    "merchants",
     "integrations",
     "staff",
 ]
-if CODAT_SANDBOX_ENABLED:
-    INSTALLED_APPS.append("codat_sandbox")
+if CODAT_SANDBOX_APP:
+    INSTALLED_APPS.append(CODAT_SANDBOX_APP)
 
 MIDDLEWARE = [
     "commerce_portal.request_context.RequestContextMiddleware",
@@ -111,8 +122,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
-if CODAT_SANDBOX_ENABLED:
-    MIDDLEWARE.append("codat_sandbox.middleware.PublicOriginMiddleware")
+if CODAT_SANDBOX_APP:
+    MIDDLEWARE.append(f"{CODAT_SANDBOX_APP}.middleware.PublicOriginMiddleware")
 
 ROOT_URLCONF = "commerce_portal.urls"
 WSGI_APPLICATION = "commerce_portal.wsgi.application"
@@ -128,7 +139,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
-                "integrations.context_processors.partner",
+                "commerce_portal.context_processors.partner",
             ],
         },
     },
@@ -179,6 +190,10 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "integrations:select"
 LOGOUT_REDIRECT_URL = "login"
+# Where a login that belongs to no merchant lands: the first area whose permission it holds.
+NON_MERCHANT_HOMES = [("staff.view_merchant_status", "staff:merchants")]
+# What /readyz reports without failing on: name → dotted path of a function(database_ok) -> dict.
+READINESS_REPORTS = {"codat": "integrations.health.codat_readiness"}
 
 # Failed-login throttling, per account and address; staff unlock in the admin.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import health
+from . import health, views
 
 admin.site.site_header = "Commerce Portal administration"
 admin.site.site_title = "Commerce Portal admin"
@@ -18,10 +18,11 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("sign-in/", include("staff.sign_in_urls")),
+    path("theme-<str:version>.css", views.theme_css, name="theme_css"),
+    path("sign-in/", include("merchants.urls")),
     path("staff/", include("staff.urls")),
     path("", include("integrations.urls")),
 ]
 
-if settings.CODAT_SANDBOX_ENABLED:  # never mounted when a real Codat key is configured
-    urlpatterns.append(path("sandbox/", include("codat_sandbox.urls")))
+if settings.CODAT_SANDBOX_APP:  # never mounted when a real Codat key is configured
+    urlpatterns.append(path("sandbox/", include(f"{settings.CODAT_SANDBOX_APP}.urls")))

@@ -6,39 +6,15 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
 
+from commerce_portal.admin import ReadOnlyAdmin
+
 from . import logos
 from .codat import CodatError
-from .models import Integration, LinkAttempt, Membership, Merchant
+from .models import Integration, LinkAttempt
 from .services.branding import branding_evict, branding_refresh
-from .services.catalogue import catalogue_refresh
+from .services.refresh_all import FAILED, REFRESHED, branding_refresh_all
 
 REFRESH_PERMISSION = "integrations.refresh_branding"
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Shown, never edited: history, and data that only Codat decides."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class MembershipInline(admin.TabularInline):
-    model = Membership
-    extra = 0
-    autocomplete_fields = ["user"]
-
-
-@admin.register(Merchant)
-class MerchantAdmin(admin.ModelAdmin):
-    list_display = ["name", "identifier", "created_at"]
-    search_fields = ["name", "identifier"]
-    inlines = [MembershipInline]
 
 
 @admin.register(LinkAttempt)
@@ -48,7 +24,6 @@ class LinkAttemptAdmin(ReadOnlyAdmin):
     search_fields = ["merchant__name", "merchant__identifier", "correlation_id"]
     date_hierarchy = "started_at"
     list_select_related = ["merchant", "user"]
-
 
 
 @admin.register(Integration)
@@ -96,8 +71,7 @@ class BrandingCacheAdmin(ReadOnlyAdmin):
         refreshed, failed = 0, []
         for integration in queryset:
             try:
-                if branding_refresh(integration.key, force=True):
-                    refreshed += 1
+                refreshed += branding_refresh(integration.key, force=True)
             except CodatError as exc:
                 failed.append(f"{integration.key}: {exc}")
         if refreshed:
@@ -133,21 +107,15 @@ class BrandingCacheAdmin(ReadOnlyAdmin):
             return HttpResponseNotAllowed(["POST"])
         if not self.has_refresh_permission(request):
             raise PermissionDenied
-        changelist = redirect("admin:integrations_integration_changelist")
-        try:
-            catalogue_refresh(force=True)
-        except CodatError as exc:
-            self.message_user(request, f"Could not refresh the catalogue: {exc}", messages.ERROR)
-            return changelist
-        refreshed, failed = 0, []
-        for key in Integration.objects.values_list("key", flat=True):
-            try:
-                refreshed += branding_refresh(key, force=True)
-            except CodatError as exc:
-                failed.append(f"{key}: {exc}")
-        self.message_user(
-            request, f"Refreshed the catalogue and branding for {refreshed} integration(s).", messages.SUCCESS
-        )
-        for failure in failed:
-            self.message_user(request, f"Could not refresh {failure}", messages.ERROR)
-        return changelist
+        report = branding_refresh_all(force=True)
+        if report.catalogue == FAILED:
+            self.message_user(request, f"Could not refresh the catalogue: {report.catalogue_problem}", messages.ERROR)
+        refreshed = report.count(REFRESHED)
+        if refreshed:
+            self.message_user(
+                request, f"Refreshed the catalogue and branding for {refreshed} integration(s).", messages.SUCCESS
+            )
+        for entry in report.entries:
+            if entry.failed:
+                self.message_user(request, f"Could not refresh {entry.key}: {entry.problem}", messages.ERROR)
+        return redirect("admin:integrations_integration_changelist")

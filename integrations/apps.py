@@ -6,5 +6,6 @@ class IntegrationsConfig(AppConfig):
     verbose_name = "Integrations"
     default_auto_field = "django.db.models.BigAutoField"
 
+
     def ready(self):
         from . import checks  # noqa: F401  (registers the system checks)

@@ -1,34 +1,7 @@
+"""Codat's catalogue and branding as cached here, and the record of every link attempt."""
+
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import Lower
-
-
-class Merchant(models.Model):
-    name = models.CharField(max_length=200)
-    # Sent to Codat as merchantIdentifier: stable, unique, may hold spaces and punctuation.
-    identifier = models.CharField(max_length=100, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(Lower("identifier"), name="merchant_identifier_ci_unique")
-        ]
-
-    def __str__(self):
-        return f"{self.name} ({self.identifier})"
-
-
-class Membership(models.Model):
-    """Each user belongs to at most one merchant."""
-
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
-    )
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="memberships")
-
-    def __str__(self):
-        return f"{self.user} → {self.merchant}"
 
 
 class Integration(models.Model):
@@ -112,7 +85,7 @@ class LinkAttempt(models.Model):
         BAD_RESPONSE = "bad_response", "Codat's answer was unusable"
         UNTRUSTED_HOST = "untrusted_host", "Sync Flow URL on a host we do not trust"
 
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="link_attempts")
+    merchant = models.ForeignKey("merchants.Merchant", on_delete=models.CASCADE, related_name="link_attempts")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

@@ -5,9 +5,8 @@ from . import views
 app_name = "integrations"
 
 urlpatterns = [
-    path("", views.select, name="select"),
-    path("link/", views.start, name="link_start"),
-    path("link/return/", views.returned, name="link_return"),
+    path("", views.SelectView.as_view(), name="select"),
+    path("link/", views.LinkStartView.as_view(), name="link_start"),
+    path("link/return/", views.LinkReturnView.as_view(), name="link_return"),
     re_path(r"^logos/(?P<digest>[0-9a-f]{64})\.(?P<extension>png|jpg|gif|webp|svg)$", views.logo, name="logo"),
-    path("theme-<str:version>.css", views.theme_css, name="theme_css"),
 ]

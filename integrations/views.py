@@ -1,137 +1,163 @@
-"""Merchant pages: choose a platform, hand off to Codat's Sync Flow, come back.
+"""Merchant pages: choose a platform, start a link to Codat's Sync Flow, come back.
 
 Views parse, call a service, and render or redirect; the rules live in services/.
+Staff linking on a merchant's behalf subclass these views (staff.views), changing
+only whose merchant it is, where "Back" goes and where Codat returns.
 """
 
 from __future__ import annotations
 
 import logging
 
-from django.contrib.auth.decorators import login_required
+from django.conf import settings
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.decorators import method_decorator
+from django.views import View
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET
 
-from . import logos, theme
+from merchants.selectors import merchant_for_user
+
+from . import logos
 from .forms import LinkForm
-from .models import Logo
+from .models import LinkAttempt, Logo
 from .services import rate_limits
-from .services.handoff import HandOffFailed, link_return, link_start
-from .services.merchants import merchant_for_user
+from .services.link import LinkFailed, link_return, link_start
 from .services.offering import NotOffered, offered_source_type, offers
 
 logger = logging.getLogger(__name__)
 
+# HTTP statuses are decided here, and only here.
 REFUSAL_STATUS = {"malformed": 400, "connector": 400, "disabled": 400, "unknown": 404}
+FAILURE_STATUS = {
+    LinkAttempt.Reason.STALE_CODE: 504,
+    LinkAttempt.Reason.TIMEOUT: 504,
+    LinkAttempt.Reason.RATE_LIMITED: 503,
+}
+FAILURE_STATUS_DEFAULT = 502  # Codat, not the merchant, is at fault
 
 
-def _merchant_or_refuse(request):
-    merchant = merchant_for_user(request.user)
-    if merchant is None:
-        return None, render(request, "integrations/no_merchant.html", status=403)
-    return merchant, None
+@method_decorator(never_cache, name="dispatch")
+class MerchantPageView(LoginRequiredMixin, View):
+    """A page about one merchant: by default the logged-in user's own."""
+
+    banner_template: str | None = None  # shown above every page of the view, e.g. staff's "on behalf of"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.merchant = self.get_merchant()
+        if self.merchant is None:
+            return self.no_merchant()
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_merchant(self):
+        return merchant_for_user(self.request.user)
+
+    def no_merchant(self) -> HttpResponse:
+        """A login that is no merchant's: to its own area if it has one, else a clear 403."""
+        for permission, url_name in settings.NON_MERCHANT_HOMES:
+            if self.request.user.has_perm(permission):
+                return redirect(url_name)
+        return render(self.request, "integrations/no_merchant.html", status=403)
+
+    def get_back_url(self) -> str:
+        return reverse("integrations:select")
+
+    def render(self, template: str, context: dict | None = None, *, status: int = 200) -> HttpResponse:
+        context = {
+            "merchant": self.merchant,
+            "back_url": self.get_back_url(),
+            "banner_template": self.banner_template,
+            **(context or {}),
+        }
+        return render(self.request, template, context, status=status)
 
 
-def selection_context(merchant) -> dict:
-    return {
-        "merchant": merchant,
-        "offers": offers(),
-        "platform_kind": "accounting software" if offered_source_type() == "Accounting" else "commerce platform",
-    }
+class SelectView(MerchantPageView):
+    """The platforms the merchant can link, each with its Link button."""
 
+    http_method_names = ["get", "head"]
 
-@never_cache
-@login_required
-@require_GET
-def select(request):
-    merchant, refusal = _merchant_or_refuse(request)
-    if refusal:
-        if request.user.has_perm("staff.view_merchant_status"):  # POS staff start in their own area
-            return redirect("staff:merchants")
-        return refusal
-    return render(
-        request,
-        "integrations/select.html",
-        {**selection_context(merchant), "link_action": reverse("integrations:link_start")},
-    )
-
-
-@never_cache
-@login_required
-@require_http_methods(["GET", "POST"])
-def start(request):
-    if request.method == "GET":  # a bookmarked or reloaded hand-off mints nothing
-        return render(request, "integrations/method_not_allowed.html", status=405)
-    merchant, refusal = _merchant_or_refuse(request)
-    if refusal:
-        return refusal
-    return hand_off(request, merchant=merchant, assisted=False)
-
-
-def hand_off(
-    request, *, merchant, assisted: bool, retry_action: str | None = None, return_url: str | None = None
-) -> HttpResponse:
-    """Shared by the merchant's own page and staff-assisted linking (which comes back to its own page)."""
-    retry_action = retry_action or request.path
-    return_url = return_url or request.build_absolute_uri(reverse("integrations:link_return"))
-    form = LinkForm(request.POST)
-    if not form.is_valid():
-        return _refused(request, "malformed", "Choose a platform from the list.")
-    limited = rate_limits.link_start_allowed(merchant)
-    if not limited.allowed:
-        response = render(request, "integrations/rate_limited.html", {"retry_after": limited.retry_after}, status=429)
-        response["Retry-After"] = str(limited.retry_after)
-        return response
-    try:
-        handoff = link_start(
-            merchant=merchant,
-            user=request.user,
-            platform_key=form.cleaned_data["platform_key"],
-            return_url=return_url,
-            request_host=request.get_host(),
-            assisted=assisted,
+    def get(self, request, *args, **kwargs):
+        return self.render(
+            "integrations/select.html",
+            {
+                "offers": offers(),
+                "platform_kind": "accounting software" if offered_source_type() == "Accounting" else "commerce platform",
+                "link_action": self.get_link_action(),
+            },
         )
-    except NotOffered as refusal:
-        logger.warning("refused link start for merchant %s: %s", merchant.pk, refusal.reason)
-        return _refused(request, refusal.reason, str(refusal))
-    except HandOffFailed as failure:
-        response = render(
-            request,
-            "integrations/handoff_failed.html",
-            {"attempt": failure.attempt, "retry_action": retry_action},
-            status=failure.status,
-        )
-        if failure.retry_after:
-            response["Retry-After"] = str(int(failure.retry_after + 0.999))
+
+    def get_link_action(self) -> str:
+        return reverse("integrations:link_start")
+
+
+class LinkStartView(MerchantPageView):
+    """The Link button: mint a fresh Sync Flow URL and redirect to it, or say why not."""
+
+    http_method_names = ["get", "post"]
+    assisted = False
+
+    def get(self, request, *args, **kwargs):
+        # A bookmarked or reloaded link start mints nothing.
+        return self.render("integrations/method_not_allowed.html", status=405)
+
+    def post(self, request, *args, **kwargs):
+        form = LinkForm(request.POST)
+        if not form.is_valid():
+            return self._refused("malformed", "Choose a platform from the list.")
+        limited = rate_limits.link_start_allowed(self.merchant)
+        if not limited.allowed:
+            response = self.render("integrations/rate_limited.html", {"retry_after": limited.retry_after}, status=429)
+            response["Retry-After"] = str(limited.retry_after)
+            return response
+        try:
+            started = link_start(
+                merchant=self.merchant,
+                user=request.user,
+                platform_key=form.cleaned_data["platform_key"],
+                return_url=request.build_absolute_uri(self.get_return_url()),
+                request_host=request.get_host(),
+                assisted=self.assisted,
+            )
+        except NotOffered as refusal:
+            logger.warning("refused link start for merchant %s: %s", self.merchant.pk, refusal.reason)
+            return self._refused(refusal.reason, str(refusal))
+        except LinkFailed as failure:
+            status = FAILURE_STATUS.get(failure.attempt.failure_reason, FAILURE_STATUS_DEFAULT)
+            response = self.render(
+                "integrations/link_failed.html",
+                {"attempt": failure.attempt, "retry_action": request.path},
+                status=status,
+            )
+            if failure.retry_after:
+                response["Retry-After"] = str(int(failure.retry_after + 0.999))
+            return response
+        # The URL carries a one-time code: never cached, never sent on as a Referer.
+        response = HttpResponseRedirect(started.url)
+        response["Referrer-Policy"] = "no-referrer"
         return response
-    # The URL carries a one-time code: never cached, never sent on as a Referer.
-    response = HttpResponseRedirect(handoff.url)
-    response["Referrer-Policy"] = "no-referrer"
-    return response
+
+    def get_return_url(self) -> str:
+        return reverse("integrations:link_return")
+
+    def _refused(self, reason: str, message: str) -> HttpResponse:
+        return self.render("integrations/refused.html", {"message": message}, status=REFUSAL_STATUS.get(reason, 400))
 
 
-def _refused(request, reason: str, message: str) -> HttpResponse:
-    return render(
-        request,
-        "integrations/refused.html",
-        {"message": message},
-        status=REFUSAL_STATUS.get(reason, 400),
-    )
-
-
-@never_cache
-@login_required
-@require_GET
-def returned(request):
+class LinkReturnView(MerchantPageView):
     """Where Codat sends the merchant back. Query parameters are not evidence of anything."""
-    merchant, refusal = _merchant_or_refuse(request)
-    if refusal:
-        return refusal
-    attempt = link_return(merchant=merchant)
-    return render(request, "integrations/returned.html", {"merchant": merchant, "attempt": attempt})
+
+    http_method_names = ["get", "head"]
+    template_name = "integrations/returned.html"
+
+    def get(self, request, *args, **kwargs):
+        return self.render(self.template_name, {"attempt": link_return(merchant=self.merchant)})
 
 
 @require_GET
@@ -152,13 +178,4 @@ def logo(request, digest: str, extension: str):
         # Opened directly, an SVG is a document: no script, no plugins, no navigation.
         response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
     response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-@require_GET
-def theme_css(request, version: str):
-    css = theme.css()
-    response = HttpResponse(css, content_type="text/css; charset=utf-8")
-    if version == theme.version():
-        patch_cache_control(response, public=True, max_age=31536000, immutable=True)
     return response

@@ -1,9 +1,6 @@
 from django import forms
-from django.contrib.auth.forms import SetPasswordForm
 
-from integrations.services.merchants import validate_identifier
-
-from .services import email_validate_unused
+from merchants.services import email_validate_unused, validate_identifier
 
 
 class OnboardForm(forms.Form):
@@ -44,20 +41,3 @@ class OnboardForm(forms.Form):
 
     def clean_email(self):
         return email_validate_unused(self.cleaned_data["email"])
-
-
-class ChoosePasswordForm(SetPasswordForm):
-    """Django's form (and so AUTH_PASSWORD_VALIDATORS), with plainer labels."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["new_password1"].label = "Choose a password"
-        self.fields["new_password2"].label = "Type it again"
-        self.fields["new_password1"].error_messages["required"] = "Choose a password."
-        self.fields["new_password2"].error_messages["required"] = "Type your password again."
-
-    def clean(self):
-        self.validate_passwords("new_password1", "new_password2")
-        # A weak password is a problem with the password itself, not with its confirmation.
-        self.validate_password_for_user(self.user, "new_password1")
-        return forms.Form.clean(self)

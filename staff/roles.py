@@ -1,4 +1,4 @@
-"""The POS staff role: one group, three permissions of our own (see models.StaffPermissions)."""
+"""The POS staff role: one group, its permissions (see models.StaffPermissions)."""
 
 POS_STAFF_GROUP = "POS staff"
 

@@ -1,19 +1,12 @@
-"""Reads for the staff area: merchants with their link status, a merchant's logins and history, sign-in links."""
+"""Reads for the staff area: merchants with where they stand with linking, and their history."""
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
-from datetime import datetime
-
-from django.contrib.auth import get_user_model
 from django.db.models import Case, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Lower
-from django.utils import timezone
 
-from integrations.models import LinkAttempt, Merchant
-
-from .models import SignInLink
+from integrations.models import LinkAttempt
+from merchants.models import Merchant
 
 REDIRECTED = [LinkAttempt.Outcome.REDIRECTED, LinkAttempt.Outcome.REDIRECTED_AFTER_REMINT]
 SEARCH_MAX_LENGTH = 100
@@ -93,102 +86,5 @@ def merchant_get(*, merchant_id: int) -> Merchant | None:
     return merchants_with_status().filter(pk=merchant_id).first()
 
 
-@dataclass(frozen=True)
-class Login:
-    """One of a merchant's users, as staff see them."""
-
-    user: object
-    password_set: bool
-    link: SignInLink | None  # the latest sign-in link, if any
-    link_state: str  # "none" or a SignInLinkState value
-
-
-def merchant_logins(*, merchant: Merchant) -> list[Login]:
-    User = get_user_model()
-    latest_link = SignInLink.objects.filter(user=OuterRef("pk")).order_by("-created_at", "-pk")
-    users = (
-        User.objects.filter(membership__merchant=merchant)
-        .annotate(latest_link_id=Subquery(latest_link.values("pk")[:1]))
-        .order_by("date_joined", "pk")
-    )
-    users = list(users)
-    links = SignInLink.objects.in_bulk([u.latest_link_id for u in users if u.latest_link_id])
-    now = timezone.now()
-    logins = []
-    for user in users:
-        link = links.get(user.latest_link_id)
-        if link is not None:
-            link.user = user  # already here: no query per login
-        logins.append(
-            Login(
-                user=user,
-                password_set=user.has_usable_password(),
-                link=link,
-                link_state=sign_in_link_state(link, now=now) if link else "none",
-            )
-        )
-    return logins
-
-
-def merchant_login_get(*, merchant: Merchant, user_id: int):
-    """A user of this merchant, or None: staff act only within the merchant they chose."""
-    return get_user_model().objects.filter(pk=user_id, membership__merchant=merchant).first()
-
-
 def merchant_attempts(*, merchant: Merchant, limit: int = 20) -> list[LinkAttempt]:
     return list(merchant.link_attempts.select_related("user").order_by("-started_at", "-pk")[:limit])
-
-
-# --- sign-in links -----------------------------------------------------------------------
-
-
-class SignInLinkState:
-    USABLE = "usable"
-    UNKNOWN = "unknown"
-    USED = "used"
-    VOIDED = "voided"
-    EXPIRED = "expired"
-    INACTIVE = "inactive"  # the user was deactivated after the link was issued
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def sign_in_link_state(link: SignInLink | None, *, now: datetime | None = None) -> str:
-    now = now or timezone.now()
-    if link is None:
-        return SignInLinkState.UNKNOWN
-    if link.used_at is not None:
-        return SignInLinkState.USED
-    if link.voided_at is not None:
-        return SignInLinkState.VOIDED
-    if link.expires_at <= now:
-        return SignInLinkState.EXPIRED
-    if not link.user.is_active:
-        return SignInLinkState.INACTIVE
-    return SignInLinkState.USABLE
-
-
-def sign_in_link_for_token(*, token: str) -> tuple[SignInLink | None, str]:
-    """The link a raw token opens, and its state. Tokens are looked up by hash only."""
-    if not token or len(token) > 200:
-        return None, SignInLinkState.UNKNOWN
-    return _with_state(_links().filter(token_hash=token_hash(token)).first())
-
-
-def sign_in_link_get(*, link_id) -> tuple[SignInLink | None, str]:
-    if not isinstance(link_id, int):
-        return None, SignInLinkState.UNKNOWN
-    return _with_state(_links().filter(pk=link_id).first())
-
-
-def _links():
-    return SignInLink.objects.select_related("user__membership__merchant")
-
-
-def _with_state(link: SignInLink | None) -> tuple[SignInLink | None, str]:
-    state = sign_in_link_state(link)
-    if state == SignInLinkState.USABLE and not hasattr(link.user, "membership"):
-        state = SignInLinkState.INACTIVE  # no longer any merchant's login
-    return link, state

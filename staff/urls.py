@@ -13,7 +13,7 @@ urlpatterns = [
         views.sign_in_link_new,
         name="sign_in_link_new",
     ),
-    path("merchants/<int:merchant_id>/link/", views.assist_select, name="assist_select"),
-    path("merchants/<int:merchant_id>/link/start/", views.assist_start, name="assist_start"),
-    path("merchants/<int:merchant_id>/link/return/", views.assist_returned, name="assist_returned"),
+    path("merchants/<int:merchant_id>/link/", views.AssistSelectView.as_view(), name="assist_select"),
+    path("merchants/<int:merchant_id>/link/start/", views.AssistLinkStartView.as_view(), name="assist_start"),
+    path("merchants/<int:merchant_id>/link/return/", views.AssistLinkReturnView.as_view(), name="assist_returned"),
 ]

@@ -1,7 +1,8 @@
 """The POS staff area: merchants and their link status, onboarding, sign-in links, assisted linking.
 
-Every view is behind staff_only(): logged in, in the staff role, and not a
-merchant's own login. Views parse, call a selector or service, and render.
+Every view is for staff only (staff_only() or StaffOnlyMixin): logged in, in the
+staff role, and not a merchant's own login. Views parse, call a selector or
+service, and render. Assisted linking is the merchant's own pages, subclassed.
 """
 
 from __future__ import annotations
@@ -18,23 +19,13 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from integrations.services.handoff import link_return
-from integrations.services.merchants import merchant_for_user
-from integrations.views import hand_off, selection_context
+from integrations.views import LinkReturnView, LinkStartView, SelectView
+from merchants.selectors import merchant_for_user, merchant_login_get, merchant_logins
+from merchants.services import merchant_onboard, sign_in_link_issue
 
 from . import roles
 from .forms import OnboardForm
-from .selectors import (
-    DEFAULT_SORT,
-    SORTS,
-    LinkStatus,
-    merchant_attempts,
-    merchant_get,
-    merchant_list,
-    merchant_login_get,
-    merchant_logins,
-)
-from .services import merchant_onboard, sign_in_link_issue
+from .selectors import DEFAULT_SORT, SORTS, LinkStatus, merchant_attempts, merchant_get, merchant_list
 
 PAGE_SIZE = 25
 SORT_LABELS = {
@@ -54,19 +45,23 @@ COLUMNS = [
 ]
 
 
+def check_staff(user, permission: str | None = None) -> None:
+    """PermissionDenied unless ``user`` holds the staff role (and ``permission``) and is no merchant's login."""
+    if (
+        merchant_for_user(user) is not None  # a merchant's login never acts as staff
+        or not user.has_perm(roles.VIEW_MERCHANTS)
+        or (permission and not user.has_perm(permission))
+    ):
+        raise PermissionDenied
+
+
 def staff_only(permission: str | None = None):
-    """Logged in (else to the login page), holding the staff role and `permission`, and no merchant's login."""
+    """Logged in (else to the login page), then check_staff()."""
 
     def decorator(view):
         @wraps(view)
         def guarded(request, *args, **kwargs):
-            user = request.user
-            if (
-                merchant_for_user(user) is not None  # a merchant's login never acts as staff
-                or not user.has_perm(roles.VIEW_MERCHANTS)
-                or (permission and not user.has_perm(permission))
-            ):
-                raise PermissionDenied
+            check_staff(request.user, permission)
             return view(request, *args, **kwargs)
 
         return never_cache(login_required(guarded))
@@ -192,42 +187,35 @@ def _link_issued(request, *, merchant, user, issued, onboarded: bool):
     )
 
 
-# --- assisted linking: the merchant's own selection page and hand-off, for the merchant in the URL ---
+# --- assisted linking: the merchant's own pages, for the merchant in the URL ---------------------
 
 
-@staff_only(roles.ASSIST_LINKING)
-@require_GET
-def assist_select(request, merchant_id: int):
-    merchant = _merchant_or_404(merchant_id)
-    return render(
-        request,
-        "staff/assist_select.html",
-        {
-            **selection_context(merchant),
-            "link_action": reverse("staff:assist_start", args=[merchant.pk]),
-        },
-    )
+class AssistedMixin:
+    """Staff with ASSIST_LINKING act for the merchant in the URL; "Back" returns to that merchant."""
+
+    banner_template = "staff/_assist_banner.html"
+
+    def get_merchant(self):
+        check_staff(self.request.user, roles.ASSIST_LINKING)
+        return _merchant_or_404(self.kwargs["merchant_id"])
+
+    def get_back_url(self) -> str:
+        return reverse("staff:assist_select", args=[self.merchant.pk])
 
 
-@staff_only(roles.ASSIST_LINKING)
-@require_http_methods(["GET", "POST"])
-def assist_start(request, merchant_id: int):
-    merchant = _merchant_or_404(merchant_id)
-    if request.method == "GET":  # a reloaded hand-off mints nothing
-        return render(request, "staff/method_not_allowed.html", {"merchant": merchant}, status=405)
-    return hand_off(
-        request,
-        merchant=merchant,
-        assisted=True,
-        retry_action=reverse("staff:assist_start", args=[merchant.pk]),
-        return_url=request.build_absolute_uri(reverse("staff:assist_returned", args=[merchant.pk])),
-    )
+class AssistSelectView(AssistedMixin, SelectView):
+    def get_link_action(self) -> str:
+        return reverse("staff:assist_start", args=[self.merchant.pk])
 
 
-@staff_only(roles.ASSIST_LINKING)
-@require_GET
-def assist_returned(request, merchant_id: int):
+class AssistLinkStartView(AssistedMixin, LinkStartView):
+    assisted = True
+
+    def get_return_url(self) -> str:
+        return reverse("staff:assist_returned", args=[self.merchant.pk])
+
+
+class AssistLinkReturnView(AssistedMixin, LinkReturnView):
     """Where Codat sends staff back after an assisted link: recorded like the merchant's own return."""
-    merchant = _merchant_or_404(merchant_id)
-    attempt = link_return(merchant=merchant)
-    return render(request, "staff/assist_returned.html", {"merchant": merchant, "attempt": attempt})
+
+    template_name = "staff/assist_returned.html"

@@ -12,9 +12,9 @@ from django.core.cache import cache
 from codat_sandbox import faults
 from codat_sandbox.transport import SandboxTransport
 from integrations.codat import CodatClient, use_client
-from integrations.codat.factory import SANDBOX_ORIGIN
+from integrations.codat.factory import IN_PROCESS_ORIGIN as SANDBOX_ORIGIN, default_user_agent
 from integrations.services import refresher
-from integrations.services.merchants import merchant_create
+from tests.factories import MERCHANT_PASSWORD, make_merchant, make_staff
 from tests.browser import browser, page, warm_live_cache  # noqa: F401  (fixtures, one per session)
 
 SANDBOX_KEY = "sandbox"
@@ -57,6 +57,7 @@ def sandbox_client(transport: httpx.BaseTransport | None = None, **options) -> C
         "api_key": SANDBOX_KEY,
         "backoff_base": 0.01,
         "backoff_max": 0.05,
+        "user_agent": default_user_agent(),
         **options,
     }
     return CodatClient(transport=transport or SandboxTransport(), **options)
@@ -89,12 +90,7 @@ def sandbox_faults(db):
 
 @pytest.fixture
 def merchant_and_user(db):
-    return merchant_create(
-        identifier="Bean & Leaf, Ltd. #42",
-        name="Bean & Leaf",
-        username="bean",
-        password="correct horse battery staple",
-    )
+    return make_merchant(identifier="Bean & Leaf, Ltd. #42", name="Bean & Leaf", username="bean", password=MERCHANT_PASSWORD)
 
 
 @pytest.fixture
@@ -105,6 +101,17 @@ def merchant(merchant_and_user):
 @pytest.fixture
 def merchant_client(client, merchant_and_user):
     client.force_login(merchant_and_user[1])
+    return client
+
+
+@pytest.fixture
+def staff_user(db):
+    return make_staff()
+
+
+@pytest.fixture
+def staff_client(client, staff_user):
+    client.force_login(staff_user)
     return client
 
 

@@ -12,7 +12,8 @@ import pytest
 from django.core import checks
 from django.test import override_settings
 
-from integrations.checks import check_allowed_hosts, check_codat_settings, check_sandbox_exposure
+from commerce_portal.checks import check_allowed_hosts, check_brand_color, check_sandbox_exposure
+from integrations.checks import check_codat_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCTION = {
@@ -113,7 +114,6 @@ def test_check_sandbox_in_development_is_fine():
         (dict(CODAT_CONNECTOR_TYPE="pos"), "commerce_portal.E004"),
         (dict(CODAT_SYNC_FLOW_CODE_TTL=0), "commerce_portal.E005"),
         (dict(CODAT_SANDBOX_ENABLED=False, CODAT_BASE_URL="http://api.codat.io"), "commerce_portal.W001"),
-        (dict(PARTNER_BRAND_COLOR="blue"), "commerce_portal.W002"),
         (dict(LINK_RATE_LIMIT="lots"), "commerce_portal.E006"),
     ],
 )
@@ -124,6 +124,12 @@ def test_codat_setting_checks(overrides, expected):
 
 def test_codat_setting_checks_pass_by_default():
     assert check_codat_settings() == []
+
+
+def test_brand_color_check():
+    assert check_brand_color() == []
+    with override_settings(PARTNER_BRAND_COLOR="blue"):
+        assert [message.id for message in check_brand_color()] == ["commerce_portal.W002"]
 
 
 @pytest.mark.parametrize("debug, expected", [(False, "commerce_portal.E007"), (True, "commerce_portal.W003")])

@@ -12,12 +12,10 @@ import logging
 import random
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import quote
 
 import httpx
-
-from commerce_portal import __version__
 
 from . import errors
 from .retry import backoff_delay, is_retryable_status, parse_retry_after
@@ -49,8 +47,10 @@ class CodatClient:
         backoff_base: float = 0.5,
         backoff_max: float = 4.0,
         page_size: int = 100,
+        user_agent: str = "commerce-portal",
         transport: httpx.BaseTransport | None = None,
         rng: random.Random | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ):
         self.max_retries = max_retries
         self.retry_after_cap = retry_after_cap
@@ -58,8 +58,9 @@ class CodatClient:
         self.backoff_max = backoff_max
         self.page_size = page_size
         self._rng = rng or random.Random()
+        self._sleep = sleep
         timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
-        user_agent = f"commerce-portal/{__version__} httpx/{httpx.__version__}"
+        user_agent = f"{user_agent} httpx/{httpx.__version__}"
         credentials = base64.b64encode(api_key.encode()).decode()
         self._api = httpx.Client(
             base_url=base_url.rstrip("/") + "/",
@@ -200,7 +201,7 @@ class CodatClient:
                 raise failure
             retries_left -= 1
             retry_number += 1
-            time.sleep(wait)
+            self._sleep(wait)
 
     def _attempt_timeout(self, http: httpx.Client, deadline: float | None, operation: str):
         if deadline is None:

@@ -9,18 +9,16 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from .. import logos
 from ..codat import CodatClient, CodatError, get_codat_client
 from ..models import Integration, Logo
 from . import leases
+from .freshness import due_filter
 from .offers_cache import forget_offers
 
 logger = logging.getLogger(__name__)
-
-ERROR_BACKOFF = timedelta(seconds=60)
 
 
 def branding_refresh(key: str, *, force: bool = False, codat: CodatClient | None = None) -> bool:
@@ -31,12 +29,7 @@ def branding_refresh(key: str, *, force: bool = False, codat: CodatClient | None
     A logo that cannot be fetched or is not an acceptable image is logged and
     recorded, and the previous logo (or the monogram) is used instead.
     """
-    now = timezone.now()
-    due = Q()
-    if not force:
-        due = (Q(branding_expires_at__isnull=True) | Q(branding_expires_at__lte=now)) & (
-            Q(branding_error_at__isnull=True) | Q(branding_error_at__lte=now - ERROR_BACKOFF)
-        )
+    due = None if force else due_filter(expires="branding_expires_at", error_at="branding_error_at")
     if not leases.acquire(Integration.objects.filter(pk=key), also=due):
         return False
     codat = codat or get_codat_client()

@@ -7,18 +7,15 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from ..codat import CodatClient, CodatError, CodatResponseError, get_codat_client
 from ..models import CatalogueState, Integration
 from . import leases
+from .freshness import due_filter
 from .offers_cache import forget_offers
 
 logger = logging.getLogger(__name__)
-
-# After a failed fetch, wait this long before letting a page view try again.
-ERROR_BACKOFF = timedelta(seconds=60)
 
 
 def catalogue_state() -> CatalogueState:
@@ -32,12 +29,7 @@ def catalogue_refresh(*, force: bool = False, codat: CodatClient | None = None) 
     Raises CodatError when Codat fails; the cached catalogue is left as it was.
     """
     catalogue_state()
-    now = timezone.now()
-    due = Q()
-    if not force:
-        due = (Q(expires_at__isnull=True) | Q(expires_at__lte=now)) & (
-            Q(last_error_at__isnull=True) | Q(last_error_at__lte=now - ERROR_BACKOFF)
-        )
+    due = None if force else due_filter(expires="expires_at", error_at="last_error_at")
     if not leases.acquire(CatalogueState.objects.filter(pk=1), also=due):
         return False
     codat = codat or get_codat_client()

@@ -23,6 +23,7 @@ from .. import logos
 from ..catalogue_fallback import FALLBACK_CATALOGUE
 from ..models import CatalogueState, Integration, Logo
 from . import branding, catalogue, refresher
+from .freshness import is_due, is_leased
 from .offers_cache import OFFERS_CACHE_SECONDS, offers_cache_key
 
 PLATFORM_KEY = re.compile(r"^[a-z]{4}$")  # Codat's platformKey pattern
@@ -142,9 +143,9 @@ def _fallback_offers() -> list[Offer]:
     ]
 
 
-def _busy(lease_until, error_at, backoff) -> bool:
-    now = timezone.now()
-    return bool((lease_until and lease_until > now) or (error_at and error_at > now - backoff))
+def _refreshable(expires_at, error_at, lease_until) -> bool:
+    """Due, and nobody is refreshing it: worth handing to a background refresh."""
+    return is_due(expires_at, error_at) and not is_leased(lease_until)
 
 
 def _ensure_catalogue(deadline: float):
@@ -153,10 +154,10 @@ def _ensure_catalogue(deadline: float):
     if state and state.fetched_at:
         if state.expires_at > timezone.now():
             return state.expires_at
-        if not _busy(state.lease_until, state.last_error_at, catalogue.ERROR_BACKOFF):
+        if _refreshable(state.expires_at, state.last_error_at, state.lease_until):
             refresher.submit(catalogue.catalogue_refresh)
         return None
-    if state is None or not _busy(state.lease_until, state.last_error_at, catalogue.ERROR_BACKOFF):
+    if state is None or _refreshable(None, state.last_error_at, state.lease_until):
         wait_futures([refresher.submit(catalogue.catalogue_refresh)], timeout=_left(deadline))
     # Then wait for a fetch another worker may be running, but not past the deadline.
     while _left(deadline) and CatalogueState.objects.filter(
@@ -168,14 +169,11 @@ def _ensure_catalogue(deadline: float):
 
 def _ensure_branding(entries: list[Integration], deadline: float) -> bool:
     """Start refreshes that are due; wait for cold ones until the deadline. True if any were cold."""
-    now = timezone.now()
     cold, futures = [], []
     for entry in entries:
-        is_cold = entry.branding_fetched_at is None
-        due = is_cold or entry.branding_expires_at <= now
-        if is_cold:
+        if entry.branding_fetched_at is None:
             cold.append(entry.key)
-        if due and not _busy(entry.lease_until, entry.branding_error_at, branding.ERROR_BACKOFF):
+        if _refreshable(entry.branding_expires_at, entry.branding_error_at, entry.lease_until):
             futures.append(refresher.submit(branding.branding_refresh, entry.key))
     if not cold:
         return False

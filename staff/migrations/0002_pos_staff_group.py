@@ -14,7 +14,7 @@ PERMISSIONS = {
         ("onboard_merchant", "Can onboard merchants and issue sign-in links"),
         ("assist_linking", "Can link a platform on a merchant's behalf"),
     ],
-    ("integrations", "merchant"): [("view_merchant", "Can view merchant")],
+    ("merchants", "merchant"): [("view_merchant", "Can view merchant")],
     ("integrations", "linkattempt"): [("view_linkattempt", "Can view link attempt")],
 }
 
@@ -42,6 +42,7 @@ def delete_group(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("staff", "0001_initial"),
+        ("merchants", "0001_initial"),
         ("integrations", "0001_initial"),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),

@@ -19,7 +19,7 @@ def test_link_starts_are_limited_per_merchant(merchant_client, warm_cache, setti
 
 
 def test_the_limit_is_per_merchant(client, merchant_client, warm_cache, settings):
-    from integrations.services.merchants import merchant_create
+    from merchants.services import merchant_create
 
     settings.LINK_RATE_LIMIT = "1/m"
     assert merchant_client.post("/link/", {"platform_key": "gbol"}).status_code == 302

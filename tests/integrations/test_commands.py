@@ -6,7 +6,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from integrations.models import Integration, Logo, Membership, Merchant
+from integrations.models import Integration, Logo
+from merchants.models import Membership, Merchant
 
 pytestmark = pytest.mark.django_db
 

@@ -196,12 +196,12 @@ def test_codat_timeout_gives_a_504(merchant_client, merchant_and_user, sandbox_f
 
 
 def test_untrusted_sync_flow_host_is_refused(merchant, warm_cache):
-    from integrations.services.handoff import HandOffFailed, link_start
+    from integrations.services.link import LinkFailed, link_start
 
     # Outside a web request the sandbox answers on its internal origin, which is not allowed.
-    with pytest.raises(HandOffFailed) as caught:
+    with pytest.raises(LinkFailed) as caught:
         link_start(merchant=merchant, user=None, platform_key="gbol", return_url="http://testserver/link/return/", request_host="testserver")
-    assert caught.value.status == 502
+    assert caught.value.attempt.outcome == "failed"
     assert caught.value.attempt.failure_reason == "untrusted_host"
 
 

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.test import Client
 
 from codat_sandbox import faults
-from integrations.services.merchants import merchant_create
+from merchants.services import merchant_create
 from tests.servers import gunicorn, shared_env
 
 pytestmark = [pytest.mark.multiprocess, pytest.mark.django_db(transaction=True)]

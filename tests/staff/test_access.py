@@ -4,9 +4,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 
-from integrations.models import Membership
+from merchants.models import Membership
 from staff import roles
-from tests.staff.conftest import ensure_pos_staff_group, make_staff, pos_staff_migration
+from tests.factories import _pos_staff_migration as pos_staff_migration, ensure_pos_staff_group, make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -14,7 +14,7 @@ GROUP_PERMISSIONS = {
     "staff.view_merchant_status",
     "staff.onboard_merchant",
     "staff.assist_linking",
-    "integrations.view_merchant",
+    "merchants.view_merchant",
     "integrations.view_linkattempt",
 }
 
@@ -118,7 +118,7 @@ def test_the_detail_page_offers_only_what_the_staff_member_may_do(client, mercha
 
 
 def test_unknown_merchants_and_other_merchants_logins_are_404(staff_client, merchant_and_user):
-    from integrations.services.merchants import merchant_create
+    from merchants.services import merchant_create
 
     merchant, user = merchant_and_user
     other, other_user = merchant_create(identifier="other", name="Other", username="other")

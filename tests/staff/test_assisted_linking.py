@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from integrations.models import LinkAttempt
-from integrations.services.merchants import merchant_create
+from merchants.services import merchant_create
 from staff.selectors import merchant_get
 
 pytestmark = pytest.mark.django_db

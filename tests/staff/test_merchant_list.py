@@ -9,7 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from integrations.models import LinkAttempt, Merchant
+from integrations.models import LinkAttempt
+from merchants.models import Merchant
 from staff.selectors import LinkStatus, merchant_list
 
 pytestmark = pytest.mark.django_db
@@ -218,8 +219,8 @@ def test_the_detail_page_shows_logins_and_attempts_in_a_fixed_number_of_queries(
 def test_the_detail_page_costs_the_same_however_many_logins_and_links(staff_client, staff_user, merchant_and_user):
     from django.contrib.auth import get_user_model
 
-    from integrations.models import Membership
-    from staff.services import sign_in_link_issue
+    from merchants.models import Membership
+    from merchants.services import sign_in_link_issue
 
     merchant, user = merchant_and_user
 

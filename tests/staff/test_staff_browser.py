@@ -8,12 +8,13 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from codat_sandbox import faults
-from integrations.models import LinkAttempt, Merchant
-from integrations.services.merchants import merchant_create
-from staff.models import SignInLink
-from staff.services import sign_in_link_issue
+from integrations.models import LinkAttempt
+from merchants.models import Merchant
+from merchants.services import merchant_create
+from merchants.models import SignInLink
+from merchants.services import sign_in_link_issue
 from tests.browser import WIDTHS, axe_violations, log_in, screenshot
-from tests.staff.conftest import STAFF_PASSWORD, make_staff
+from tests.factories import STAFF_PASSWORD, make_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -1,9 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from integrations.codat import CodatError
-from integrations.models import Integration
-from integrations.services.branding import branding_refresh
-from integrations.services.catalogue import catalogue_refresh
+from integrations.services.refresh_all import FAILED, KEPT, branding_refresh_all
 
 
 class Command(BaseCommand):
@@ -14,38 +11,18 @@ class Command(BaseCommand):
         parser.add_argument("--force", action="store_true", help="Refresh even entries that are still fresh.")
 
     def handle(self, *args, keys, force, **options):
-        failures = []
-        try:
-            fetched = catalogue_refresh(force=force)
-            self.stdout.write(f"catalogue: {'refreshed' if fetched else 'fresh, kept'}")
-        except CodatError as exc:
-            failures.append("catalogue")
-            self.stderr.write(f"catalogue: FAILED {exc}")
-        known = set(Integration.objects.values_list("key", flat=True))
-        for key in keys:
-            if key not in known:
-                failures.append(key)
-                self.stderr.write(f"{key}: FAILED not in Codat's catalogue")
-        targets = [key for key in keys if key in known] or ([] if keys else sorted(known))
-        refreshed = kept = 0
-        for number, key in enumerate(targets, start=1):
-            prefix = f"[{number}/{len(targets)}] {key}"
-            try:
-                if branding_refresh(key, force=force):
-                    refreshed += 1
-                    problem = Integration.objects.values_list("branding_error", flat=True).get(pk=key)
-                    if problem:
-                        failures.append(key)
-                        self.stderr.write(f"{prefix}: refreshed, but {problem}")
-                    else:
-                        self.stdout.write(f"{prefix}: refreshed")
-                else:
-                    kept += 1
-                    self.stdout.write(f"{prefix}: fresh, kept")
-            except CodatError as exc:
-                failures.append(key)
-                self.stderr.write(f"{prefix}: FAILED {exc}")
-        summary = f"{refreshed} refreshed, {kept} kept, {len(failures)} failed"
-        if failures:
-            raise CommandError(f"{summary}: {', '.join(failures)}")
-        self.stdout.write(self.style.SUCCESS(summary))
+        report = branding_refresh_all(force=force, keys=keys or None, progress=self._progress)
+        if not report.ok:
+            raise CommandError(f"{report.summary()}: {', '.join(report.failures)}")
+        self.stdout.write(self.style.SUCCESS(report.summary()))
+
+    def _progress(self, number, total, result):
+        prefix = f"[{number}/{total}] {result.key}" if number else result.key
+        if result.outcome == FAILED:
+            self.stderr.write(f"{prefix}: FAILED {result.problem}")
+        elif result.outcome == KEPT:
+            self.stdout.write(f"{prefix}: fresh, kept")
+        elif result.problem:
+            self.stderr.write(f"{prefix}: refreshed, but {result.problem}")
+        else:
+            self.stdout.write(f"{prefix}: refreshed")

@@ -3,9 +3,9 @@
 import pytest
 from django.contrib.auth import get_user_model
 
-from integrations.services.merchants import merchant_create
-from staff.models import SignInLink
-from staff.services import sign_in_link_issue
+from merchants.services import merchant_create
+from merchants.models import SignInLink
+from merchants.services import sign_in_link_issue
 
 pytestmark = pytest.mark.django_db
 
@@ -14,12 +14,12 @@ def test_sign_in_links_are_listed_read_only_and_never_show_their_hash(client, st
     _, user = merchant_create(identifier="adm", name="Admin Shop", username="adm@example.com")
     issued = sign_in_link_issue(user=user, created_by=staff_user)
     client.force_login(get_user_model().objects.create_superuser("op", "op@example.com", "x"))
-    listing = client.get("/admin/staff/signinlink/")
+    listing = client.get("/admin/merchants/signinlink/")
     assert listing.status_code == 200 and "adm@example.com" in listing.content.decode()
-    detail = client.get(f"/admin/staff/signinlink/{issued.link.pk}/change/")
+    detail = client.get(f"/admin/merchants/signinlink/{issued.link.pk}/change/")
     html = detail.content.decode()
     assert detail.status_code == 200
     assert issued.link.token_hash not in html and issued.token not in html
-    assert client.get("/admin/staff/signinlink/add/").status_code == 403
-    response = client.post(f"/admin/staff/signinlink/{issued.link.pk}/delete/", {"post": "yes"})
+    assert client.get("/admin/merchants/signinlink/add/").status_code == 403
+    response = client.post(f"/admin/merchants/signinlink/{issued.link.pk}/delete/", {"post": "yes"})
     assert response.status_code == 403 and SignInLink.objects.filter(pk=issued.link.pk).exists()

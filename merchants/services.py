@@ -1,4 +1,4 @@
-"""Writes for the staff area: onboard a merchant, issue and redeem one-time sign-in links.
+"""Writes for merchants and their logins: create, onboard, and one-time sign-in links.
 
 A raw sign-in token exists only in the return value of sign_in_link_issue (for
 the one page that shows it to staff) and in the merchant's browser. It is never
@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -20,14 +21,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from integrations.models import Membership, Merchant
-from integrations.services.merchants import merchant_create, validate_identifier
-
-from .models import SignInLink
+from .models import Membership, Merchant, SignInLink
 from .selectors import SignInLinkState, sign_in_link_state, token_hash
 
 logger = logging.getLogger(__name__)
 
+IDENTIFIER_MAX_LENGTH = 100
 TOKEN_BYTES = 32  # 256 bits: guessing is hopeless, so no attempt counting is needed
 
 
@@ -43,7 +42,67 @@ class SignInLinkUnusable(Exception):
         self.state = state
 
 
-# --- onboarding ----------------------------------------------------------------------------
+# --- merchants and onboarding ------------------------------------------------------------
+
+
+def validate_identifier(value: str) -> str:
+    """A merchant identifier: 1-100 printable characters, no surrounding spaces; spaces and punctuation welcome."""
+    if not value or not value.strip():
+        raise ValidationError("Enter a merchant identifier.", code="required")
+    if value != value.strip():
+        raise ValidationError("The identifier can't start or end with a space.", code="spaces")
+    if len(value) > IDENTIFIER_MAX_LENGTH:
+        raise ValidationError(
+            f"Use at most {IDENTIFIER_MAX_LENGTH} characters.", code="max_length"
+        )
+    if any(unicodedata.category(ch).startswith("C") for ch in value):
+        raise ValidationError("The identifier can't contain control characters.", code="control")
+    if Merchant.objects.filter(identifier__iexact=value).exists():
+        raise ValidationError(
+            f"A merchant with the identifier “{value}” already exists.", code="duplicate"
+        )
+    return value
+
+
+def merchant_create(
+    *,
+    identifier: str,
+    name: str,
+    username: str,
+    email: str = "",
+    password: str | None = None,
+    first_name: str = "",
+    last_name: str = "",
+) -> tuple[Merchant, object]:
+    """Create a merchant and its first user together, or neither.
+
+    With ``password=None`` the user gets an unusable password (they set one
+    through a sign-in link).
+    """
+    validate_identifier(identifier)
+    name = name.strip()
+    if not name:
+        raise ValidationError("Enter the merchant's name.", code="required")
+    User = get_user_model()
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError(f"The username “{username}” is taken.", code="duplicate_user")
+    with transaction.atomic():
+        merchant = Merchant.objects.create(identifier=identifier, name=name)
+        user = User.objects.create_user(
+            username=username,
+            email=email,
+            password=password,
+            first_name=first_name,
+            last_name=last_name,
+        )
+        Membership.objects.create(user=user, merchant=merchant)
+    return merchant, user
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(18)
+
+
 
 
 def email_validate_unused(email: str) -> str:

@@ -1,7 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from integrations.services.merchants import generate_password, merchant_create
+from merchants.services import generate_password, merchant_create
 
 
 class Command(BaseCommand):

@@ -1,8 +1,21 @@
 from django.contrib import admin
 
-from integrations.admin import ReadOnlyAdmin
+from commerce_portal.admin import ReadOnlyAdmin
 
-from .models import SignInLink
+from .models import Membership, Merchant, SignInLink
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Merchant)
+class MerchantAdmin(admin.ModelAdmin):
+    list_display = ["name", "identifier", "created_at"]
+    search_fields = ["name", "identifier"]
+    inlines = [MembershipInline]
 
 
 @admin.register(SignInLink)

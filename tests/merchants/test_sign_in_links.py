@@ -14,10 +14,10 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from integrations.services.merchants import merchant_create
-from staff.models import SignInLink
-from staff.selectors import SignInLinkState
-from staff.services import SignInLinkUnusable, sign_in_link_issue, sign_in_link_redeem
+from merchants.services import merchant_create
+from merchants.models import SignInLink
+from merchants.selectors import SignInLinkState
+from merchants.services import SignInLinkUnusable, sign_in_link_issue, sign_in_link_redeem
 
 pytestmark = pytest.mark.django_db
 
@@ -223,7 +223,7 @@ def test_concurrent_redeems_let_exactly_one_through(newcomer_tx):
 
 @pytest.fixture
 def newcomer_tx(transactional_db):
-    from tests.staff.conftest import make_staff
+    from tests.factories import make_staff
 
     merchant, user = merchant_create(identifier="race", name="Race", username="race@example.com")
     return user, sign_in_link_issue(user=user, created_by=make_staff())

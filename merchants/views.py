@@ -11,6 +11,7 @@ path: access logs record paths only.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import login
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -21,8 +22,8 @@ from .forms import ChoosePasswordForm
 from .selectors import SignInLinkState, sign_in_link_for_token, sign_in_link_get
 from .services import SignInLinkUnusable, sign_in_link_redeem
 
-SESSION_KEY = "staff.sign_in_link"
-REFUSAL_KEY = "staff.sign_in_refusal"
+SESSION_KEY = "merchants.sign_in_link"
+REFUSAL_KEY = "merchants.sign_in_refusal"
 # Several authentication backends are configured: say which one vouches for this login.
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -63,10 +64,10 @@ def set_password(request):
             request.session.pop(SESSION_KEY, None)
             login(request, user, backend=BACKEND)
             request.session[REFUSAL_KEY] = SignInLinkState.USED  # Back to this form says so
-            return redirect("integrations:select")
+            return redirect(settings.LOGIN_REDIRECT_URL)  # where every merchant login lands
     return render(
         request,
-        "staff/set_password.html",
+        "merchants/set_password.html",
         {
             "form": form,
             "link_user": user,
@@ -90,4 +91,4 @@ def _refuse_from_now_on(request, state: str):
 
 def _refused(request, state: str):
     """Used, replaced, expired: 410 Gone, with what to do next. Unknown: 404."""
-    return render(request, "staff/sign_in_refused.html", {"state": state}, status=REFUSAL_STATUS.get(state, 410))
+    return render(request, "merchants/sign_in_refused.html", {"state": state}, status=REFUSAL_STATUS.get(state, 410))

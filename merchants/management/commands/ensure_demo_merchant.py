@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from integrations.services.merchants import merchant_create
+from merchants.services import merchant_create
 
 DEMO_IDENTIFIER = "Demo Merchant Ltd."
 DEMO_USERNAME = "demo"

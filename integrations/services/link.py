@@ -1,4 +1,4 @@
-"""The hand-off: mint a single-use Sync Flow URL and send the merchant to it while it is fresh.
+"""Starting a link: mint a single-use Sync Flow URL and send the merchant to it while it is fresh.
 
 A code lives CODAT_SYNC_FLOW_CODE_TTL seconds from issue. We count its age
 from the moment the request that minted it was sent, and redirect only while
@@ -28,7 +28,9 @@ from ..codat import (
     CodatTimeoutError,
     get_codat_client,
 )
-from ..models import LinkAttempt, Merchant
+from merchants.models import Merchant
+
+from ..models import LinkAttempt
 from .offering import offer_for
 
 logger = logging.getLogger(__name__)
@@ -39,18 +41,17 @@ Reason = LinkAttempt.Reason
 
 
 @dataclass
-class HandOff:
-    url: str = field(repr=False)
+class StartedLink:
+    url: str = field(repr=False)  # carries the one-time code
     attempt: LinkAttempt
 
 
-class HandOffFailed(Exception):
-    """Codat could not give us a usable URL; the merchant gets an error page and a Try again."""
+class LinkFailed(Exception):
+    """Codat could not give us a usable URL; ``attempt.failure_reason`` says why."""
 
-    def __init__(self, attempt: LinkAttempt, *, status: int, retry_after: float | None = None):
+    def __init__(self, attempt: LinkAttempt, *, retry_after: float | None = None):
         super().__init__(attempt.get_failure_reason_display())
         self.attempt = attempt
-        self.status = status
         self.retry_after = retry_after
 
 
@@ -63,8 +64,8 @@ def link_start(
     request_host: str,
     assisted: bool = False,
     codat: CodatClient | None = None,
-) -> HandOff:
-    """Raises NotOffered (bad selection: nothing minted) or HandOffFailed (Codat trouble)."""
+) -> StartedLink:
+    """Raises NotOffered (bad selection: nothing minted) or LinkFailed (Codat trouble)."""
     offer = offer_for(platform_key)
     attempt = LinkAttempt.objects.create(
         merchant=merchant,
@@ -94,16 +95,16 @@ def link_start(
         age = time.monotonic() - minted.requested_at
         if age <= usable_age:
             if not _trusted_host(minted.url, request_host):
-                raise _failed(attempt, reason=Reason.UNTRUSTED_HOST, status=502)
+                raise _failed(attempt, reason=Reason.UNTRUSTED_HOST)
             _finish(
                 attempt,
                 outcome=LinkAttempt.Outcome.REDIRECTED
                 if mint == 1
                 else LinkAttempt.Outcome.REDIRECTED_AFTER_REMINT,
             )
-            return HandOff(url=minted.url, attempt=attempt)
+            return StartedLink(url=minted.url, attempt=attempt)
         logger.info("link attempt %s: code %.2fs old on arrival, over %.2fs", attempt.pk, age, usable_age)
-    raise _failed(attempt, reason=Reason.STALE_CODE, status=504)
+    raise _failed(attempt, reason=Reason.STALE_CODE)
 
 
 def link_return(*, merchant: Merchant) -> LinkAttempt | None:
@@ -141,21 +142,21 @@ def _trusted_host(url: str, request_host: str) -> bool:
     return parts.scheme in schemes and host in allowed and not parts.username
 
 
-_FAILURES: list[tuple[type[CodatError], str, int]] = [
+_FAILURES: list[tuple[type[CodatError], str]] = [
     # Order matters: subclasses before their parents.
-    (CodatTimeoutError, Reason.TIMEOUT, 504),
-    (CodatConnectionError, Reason.UNREACHABLE, 502),
-    (CodatRateLimitedError, Reason.RATE_LIMITED, 503),
-    (CodatServerError, Reason.UPSTREAM_ERROR, 502),
-    (CodatResponseError, Reason.BAD_RESPONSE, 502),
-    (CodatAPIError, Reason.REJECTED, 502),
+    (CodatTimeoutError, Reason.TIMEOUT),
+    (CodatConnectionError, Reason.UNREACHABLE),
+    (CodatRateLimitedError, Reason.RATE_LIMITED),
+    (CodatServerError, Reason.UPSTREAM_ERROR),
+    (CodatResponseError, Reason.BAD_RESPONSE),
+    (CodatAPIError, Reason.REJECTED),
 ]
 
 
-def _failed(attempt, exc: CodatError | None = None, *, reason=None, status=None) -> HandOffFailed:
+def _failed(attempt, exc: CodatError | None = None, *, reason=None) -> LinkFailed:
     retry_after = None
     if exc is not None:
-        reason, status = next((r, s) for kind, r, s in _FAILURES if isinstance(exc, kind))
+        reason = next(r for kind, r in _FAILURES if isinstance(exc, kind))
         retry_after = getattr(exc, "retry_after", None)
         attempt.correlation_id = getattr(exc, "correlation_id", "")[:100]
     attempt.failure_reason = reason
@@ -168,7 +169,7 @@ def _failed(attempt, exc: CodatError | None = None, *, reason=None, status=None)
         reason,
         f" ({exc})" if exc else "",
     )
-    return HandOffFailed(attempt, status=status, retry_after=retry_after)
+    return LinkFailed(attempt, retry_after=retry_after)
 
 
 def _finish(attempt: LinkAttempt, *, outcome: str) -> None:

@@ -1,0 +1,56 @@
+"""Project-wide system checks: refuse dangerous configurations before the app serves anyone."""
+
+from django.conf import settings
+from django.core import checks
+
+from .theme import HEX_COLOR
+
+
+@checks.register(checks.Tags.security, deploy=False)
+def check_sandbox_exposure(app_configs=None, **kwargs):
+    if settings.CODAT_SANDBOX_ENABLED and not settings.DEBUG and not settings.CODAT_SANDBOX_DEMO:
+        return [
+            checks.Error(
+                "The embedded Codat sandbox is active with DEBUG off.",
+                hint=(
+                    "Production needs CODAT_API_KEY (real Codat). For a deliberately public demo "
+                    "of the sandbox, set CODAT_SANDBOX_DEMO=true."
+                ),
+                id="commerce_portal.E001",
+            )
+        ]
+    if settings.CODAT_SANDBOX_ENABLED and settings.CODAT_SANDBOX_DEMO and settings.CODAT_SANDBOX_API_KEY == "sandbox":
+        return [
+            checks.Warning(
+                "The public sandbox demo accepts the default key 'sandbox': anyone can script its faults.",
+                hint="Set CODAT_SANDBOX_API_KEY to a secret value for a public demo.",
+                id="commerce_portal.W004",
+            )
+        ]
+    return []
+
+
+@checks.register(checks.Tags.security)
+def check_allowed_hosts(app_configs=None, **kwargs):
+    if settings.ALLOWED_HOSTS:
+        return []
+    level = checks.Warning if settings.DEBUG else checks.Error
+    return [
+        level(
+            "ALLOWED_HOSTS is empty.",
+            hint="Set ALLOWED_HOSTS to the host names the portal is served on.",
+            id="commerce_portal.E007" if level is checks.Error else "commerce_portal.W003",
+        )
+    ]
+
+
+@checks.register()
+def check_brand_color(app_configs=None, **kwargs):
+    if HEX_COLOR.match(settings.PARTNER_BRAND_COLOR):
+        return []
+    return [
+        checks.Warning(
+            f"PARTNER_BRAND_COLOR {settings.PARTNER_BRAND_COLOR!r} is not a #rrggbb colour; the default is used.",
+            id="commerce_portal.W002",
+        )
+    ]
