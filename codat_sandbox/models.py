@@ -1,25 +1,95 @@
 """The sandbox's state, in the database so that every worker and process shares it."""
 
 import uuid
+from datetime import datetime, time, timezone as dt_timezone
 
 from django.db import models
+from django.utils import timezone
 
 
 class SandboxCompany(models.Model):
-    """What Codat creates on the first Sync Flow start for a merchant."""
+    """A Codat company: created through create-company, or by a Sync Flow start for a new merchant."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4)
-    merchant_identifier = models.CharField(max_length=255, unique=True)
-    commerce_key = models.CharField(max_length=16)
-    accounting_key = models.CharField(max_length=16)
+    name = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    tags = models.JSONField(default=dict, blank=True)
+    # Only for companies a Sync Flow start created for a merchantIdentifier that is not a company id.
+    merchant_identifier = models.CharField(max_length=255, unique=True, null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
-    linked_at = models.DateTimeField(null=True, blank=True)
+    # Scripted by controls: the accounting tenant name Finish reports; empty means the company's name.
+    tenant_name = models.CharField(max_length=255, blank=True)
 
     class Meta:
         verbose_name_plural = "sandbox companies"
+        ordering = ["created", "id"]
 
     def __str__(self):
-        return self.merchant_identifier
+        return self.name
+
+
+class SandboxConnection(models.Model):
+    """A company's connection to one platform; the platform's ids and names come from data.PLATFORMS."""
+
+    class Status(models.TextChoices):
+        PENDING_AUTH = "PendingAuth"
+        LINKED = "Linked"
+        UNLINKED = "Unlinked"
+        DEAUTHORIZED = "Deauthorized"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+    company = models.ForeignKey(SandboxCompany, on_delete=models.CASCADE, related_name="connections")
+    platform_key = models.CharField(max_length=16)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING_AUTH)
+    created = models.DateTimeField(auto_now_add=True)
+    last_sync = models.DateTimeField(null=True, blank=True)
+    # dataConnectionErrors, kept in Codat's own shape.
+    errors = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["created", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "platform_key"], name="one_connection_per_platform")
+        ]
+
+
+def _today_utc() -> datetime:
+    return datetime.combine(timezone.now().date(), time(), tzinfo=dt_timezone.utc)
+
+
+class SandboxConfiguration(models.Model):
+    """A company's Sync for Commerce configuration: what get-configuration answers."""
+
+    class Frequency(models.TextChoices):
+        DAILY = "Daily"
+        MONTHLY = "Monthly"
+
+    company = models.OneToOneField(
+        SandboxCompany, on_delete=models.CASCADE, primary_key=True, related_name="configuration"
+    )
+    enable = models.BooleanField(default=False)
+    configured = models.BooleanField(default=False)
+    accounting_software_company_name = models.CharField(max_length=255, blank=True)
+    selected_frequency = models.CharField(max_length=8, choices=Frequency.choices, default=Frequency.DAILY)
+    sync_hour = models.PositiveSmallIntegerField(default=2)
+    time_zone = models.CharField(max_length=64, default="Europe/London")
+    start_date = models.DateTimeField(default=_today_utc)
+
+
+class SandboxSync(models.Model):
+    """One Sync for Commerce run, as scripted by controls; the newest is the latest."""
+
+    company = models.ForeignKey(SandboxCompany, on_delete=models.CASCADE, related_name="syncs")
+    sync_id = models.UUIDField(default=uuid.uuid4, unique=True)
+    status_code = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=32)
+    error_message = models.TextField(blank=True)
+    exception_message = models.TextField(blank=True)
+    data_pushed = models.BooleanField(default=False)
+    sync_utc = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-sync_utc", "-id"]
 
 
 class SyncFlowCode(models.Model):
@@ -32,7 +102,7 @@ class SyncFlowCode(models.Model):
     redirect_url = models.TextField(blank=True)
     issued_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
-    # Set when the code is accepted: lets that one browser press Finish.
+    # Set when the code is accepted: lets that one browser submit the page once.
     finish_token_hash = models.CharField(max_length=64, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

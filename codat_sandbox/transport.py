@@ -14,7 +14,7 @@ from .middleware import public_origin
 
 class SandboxTransport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        request.read()
+        body = request.read()
         url = request.url
         origin = public_origin.get() or f"{url.scheme}://{url.netloc.decode('ascii')}"
         answer = api.handle(
@@ -24,6 +24,7 @@ class SandboxTransport(httpx.BaseTransport):
                 query=dict(url.params),
                 headers={name.lower(): value for name, value in request.headers.items()},
                 origin=origin,
+                body=body,
             )
         )
         if answer.delay:

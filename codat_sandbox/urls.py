@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from . import views
+from . import control_views, views
 
 app_name = "codat_sandbox"
 
@@ -14,7 +14,13 @@ urlpatterns = [
         views.sync_flow_start,
         name="sync_flow_start",
     ),
-    path("sync-flow/<uuid:company_id>/finish", views.sync_flow_finish, name="sync_flow_finish"),
-    path("control/faults", views.control_faults, name="control_faults"),
-    path("control/calls", views.control_calls, name="control_calls"),
+    path("sync-flow/<uuid:company_id>/submit", views.sync_flow_submit, name="sync_flow_submit"),
+    path("control/faults", control_views.control_faults, name="control_faults"),
+    path("control/calls", control_views.control_calls, name="control_calls"),
+    path("control/companies", control_views.control_companies, name="control_companies"),
+    path(
+        "control/companies/<str:company_id>/<str:control>",
+        control_views.control_company,
+        name="control_company",
+    ),
 ]

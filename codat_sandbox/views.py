@@ -1,37 +1,41 @@
-"""The sandbox over HTTP: Codat's API, its logos, a stand-in Sync Flow, and test controls."""
+"""The sandbox over HTTP: Codat's API, its logos, and a stand-in Sync Flow.
+
+The controls for tests and demos are in control_views.py.
+"""
 
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
 import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from . import api, faults
+from . import api, lifecycle
 from .data import BY_KEY
-from .models import Call, SandboxCompany, SyncFlowCode
+from .models import Call, SyncFlowCode
+from .operations.sync_flow_url import code_hash
 
 
-def _sandbox_request(request: HttpRequest) -> api.SandboxRequest:
+def sandbox_request(request: HttpRequest) -> api.SandboxRequest:
     return api.SandboxRequest(
         method=request.method,
         path=request.path,
         query=request.GET.dict(),
         headers={name.lower(): value for name, value in request.headers.items()},
         origin=f"{request.scheme}://{request.get_host()}",
+        body=request.body,
     )
 
 
-def _http_response(answer: api.SandboxResponse) -> HttpResponse:
+def http_response(answer: api.SandboxResponse) -> HttpResponse:
     if answer.delay:
         time.sleep(answer.delay)
     response = HttpResponse(answer.body, status=answer.status)
@@ -43,15 +47,18 @@ def _http_response(answer: api.SandboxResponse) -> HttpResponse:
 @csrf_exempt
 def codat_api(request: HttpRequest, subpath: str = "") -> HttpResponse:
     """Everything under /sandbox/codat/: authenticated with the sandbox key, like Codat."""
-    return _http_response(api.handle(_sandbox_request(request)))
+    return http_response(api.handle(sandbox_request(request)))
 
 
 @require_GET
 def logo(request: HttpRequest, name: str) -> HttpResponse:
-    return _http_response(api.handle(_sandbox_request(request)))
+    return http_response(api.handle(sandbox_request(request)))
 
 
 # --- the stand-in Sync Flow -----------------------------------------------------------
+#
+# A code opens the page once; the page hands out a single-use token that lets that browser
+# submit it once: Finish or Cancel on the set-up page, Save settings on the settings page.
 
 
 def _token_hash(token: str) -> str:
@@ -73,12 +80,16 @@ def sync_flow_start(request, company_id, commerce_key, accounting_key):
     if not otp.isdigit():
         return _refused(request)
     oldest_valid = timezone.now() - timedelta(seconds=settings.CODAT_SYNC_FLOW_CODE_TTL)
-    code = SyncFlowCode.objects.filter(
-        company_id=company_id,
-        code_hash=api.code_hash(company_id, otp),
-        commerce_key=commerce_key,
-        accounting_key=accounting_key,
-    ).first()
+    code = (
+        SyncFlowCode.objects.select_related("company")
+        .filter(
+            company_id=company_id,
+            code_hash=code_hash(company_id, otp),
+            commerce_key=commerce_key,
+            accounting_key=accounting_key,
+        )
+        .first()
+    )
     if code is None or code.issued_at < oldest_valid:
         return _refused(request)
     finish_token = secrets.token_urlsafe(24)
@@ -88,12 +99,14 @@ def sync_flow_start(request, company_id, commerce_key, accounting_key):
     if not claimed:
         return _refused(request)
     Call.objects.create(operation="sync-flow", status=200, path=request.path[:500])
-    company = SandboxCompany.objects.get(pk=company_id)
+    company = code.company
+    settings_page = lifecycle.shows_settings(company, accounting_key)
     response = render(
         request,
-        "codat_sandbox/sync_flow.html",
+        "codat_sandbox/settings.html" if settings_page else "codat_sandbox/sync_flow.html",
         {
             "company": company,
+            "configuration": company.configuration,
             "commerce": BY_KEY[commerce_key],
             "accounting": BY_KEY[accounting_key],
             "finish_token": finish_token,
@@ -104,58 +117,43 @@ def sync_flow_start(request, company_id, commerce_key, accounting_key):
     return response
 
 
+_OUTCOMES = {
+    "finish": ("You're all set", "Sales will sync on schedule."),
+    "cancel": ("Set-up cancelled", "Nothing was connected. You can start again at any time."),
+    "save": ("Settings saved", "Your sync settings have been updated."),
+}
+
+
 @never_cache
-@csrf_exempt  # the single-use finish token, handed out with the page, is the protection
+@csrf_exempt  # the single-use token, handed out with the page, is the protection
 @require_POST
-def sync_flow_finish(request, company_id):
+def sync_flow_submit(request, company_id):
+    """Finish or Cancel on the set-up page, Save settings on the settings page; then back to redirectUrl."""
     token = request.POST.get("finish_token", "")
-    code = SyncFlowCode.objects.filter(
-        company_id=company_id, finish_token_hash=_token_hash(token), finished_at__isnull=True
-    ).first()
-    if not token or code is None:
+    action = request.POST.get("action", "")
+    code = (
+        SyncFlowCode.objects.select_related("company")
+        .filter(company_id=company_id, finish_token_hash=_token_hash(token), finished_at__isnull=True)
+        .first()
+    )
+    if not token or code is None or action not in _OUTCOMES:
         return _refused(request)
-    now = timezone.now()
-    SyncFlowCode.objects.filter(pk=code.pk).update(finished_at=now)
-    SandboxCompany.objects.filter(pk=company_id).update(linked_at=now)
-    Call.objects.create(operation="sync-flow-finish", status=302, path=request.path[:500])
+    company = code.company
+    if action == "save" and not lifecycle.shows_settings(company, code.accounting_key):
+        return _refused(request)  # only the settings page saves: a linked, configured merchant's
+    if not SyncFlowCode.objects.filter(pk=code.pk, finished_at__isnull=True).update(finished_at=timezone.now()):
+        return _refused(request)
+    if action == "finish":
+        lifecycle.link(company, commerce_key=code.commerce_key, accounting_key=code.accounting_key)
+    elif action == "cancel":
+        lifecycle.cancel(company, accounting_key=code.accounting_key)
+    else:
+        lifecycle.settings_save(company, enable=request.POST.get("enable") == "on")
     if code.redirect_url:
         response = HttpResponse(status=302)
         response["Location"] = code.redirect_url
-        return response
-    return render(request, "codat_sandbox/finished.html", {"company": code.company})
-
-
-# --- controls for tests and benchmarks -----------------------------------------------------
-
-
-def _control_authorised(request) -> bool:
-    return api._authorised(_sandbox_request(request))
-
-
-@csrf_exempt
-@require_http_methods(["POST", "DELETE"])
-def control_faults(request):
-    if not _control_authorised(request):
-        return _http_response(api.error_response(401))
-    if request.method == "DELETE":
-        faults.clear()
-        return HttpResponse(status=204)
-    try:
-        spec = json.loads(request.body)
-        operation = spec.pop("operation")
-        times = spec.pop("times", None)
-        fault = faults.inject(operation, times=times, **spec)
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        return _http_response(api.error_response(400, f"Bad fault: {exc}"))
-    return JsonResponse({"id": fault.pk}, status=201)
-
-
-@csrf_exempt
-@require_http_methods(["GET", "DELETE"])
-def control_calls(request):
-    if not _control_authorised(request):
-        return _http_response(api.error_response(401))
-    if request.method == "DELETE":
-        faults.reset()
-        return HttpResponse(status=204)
-    return JsonResponse({"calls": faults.call_counts()})
+    else:
+        heading, message = _OUTCOMES[action]
+        response = render(request, "codat_sandbox/finished.html", {"heading": heading, "message": message})
+    Call.objects.create(operation=f"sync-flow-{action}", status=response.status_code, path=request.path[:500])
+    return response

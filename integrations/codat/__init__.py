@@ -14,7 +14,20 @@ from .errors import (
     CodatTimeoutError,
 )
 from .factory import build_client, get_codat_client, use_client
-from .schemas import Branding, BrandingImage, Integration, SyncFlowUrl
+from .schemas import (
+    Branding,
+    BrandingImage,
+    Company,
+    CompanySyncStatus,
+    Configuration,
+    Connection,
+    ConnectionStatus,
+    DataConnectionError,
+    Integration,
+    SyncFlowUrl,
+    SyncSchedule,
+    parse_datetime,
+)
 
 __all__ = [
     "Branding",
@@ -30,9 +43,17 @@ __all__ = [
     "CodatResponseError",
     "CodatServerError",
     "CodatTimeoutError",
+    "Company",
+    "CompanySyncStatus",
+    "Configuration",
+    "Connection",
+    "ConnectionStatus",
+    "DataConnectionError",
     "Integration",
     "SyncFlowUrl",
+    "SyncSchedule",
     "build_client",
     "get_codat_client",
+    "parse_datetime",
     "use_client",
 ]

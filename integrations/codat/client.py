@@ -19,12 +19,28 @@ import httpx
 
 from . import errors
 from .retry import backoff_delay, is_retryable_status, parse_retry_after
-from .schemas import Branding, Integration, IntegrationsPage, SchemaError, SyncFlowUrl
+from .schemas import (
+    Branding,
+    Company,
+    CompanySyncStatus,
+    Configuration,
+    Connection,
+    Integration,
+    Page,
+    SchemaError,
+    SyncFlowUrl,
+    parse_list,
+)
 
 logger = logging.getLogger("integrations.codat")
 
 # Guard against a server whose paging never ends.
 MAX_PAGES = 50
+
+
+def _segment(value: str) -> str:
+    """One path segment, quoted so that an id or key can never change the path."""
+    return quote(str(value), safe="")
 
 
 @dataclass(frozen=True)
@@ -58,6 +74,7 @@ class CodatClient:
         self.backoff_max = backoff_max
         self.page_size = page_size
         self._rng = rng or random.Random()
+        # Injectable so that retry tests assert the waits asked for instead of sleeping them.
         self._sleep = sleep
         timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
         user_agent = f"{user_agent} httpx/{httpx.__version__}"
@@ -88,20 +105,9 @@ class CodatClient:
 
     def list_integrations(self, *, query: str | None = None) -> list[Integration]:
         """list-integrations, following the pages to the end."""
-        integrations: list[Integration] = []
-        for page_number in range(1, MAX_PAGES + 1):
-            params: dict[str, Any] = {"page": page_number, "pageSize": self.page_size}
-            if query:
-                params["query"] = query
-            answer = self._request("list-integrations", "GET", "config/integrations", params=params)
-            page = self._parse("list-integrations", answer, IntegrationsPage.from_json)
-            integrations.extend(page.results)
-            if not page.next_href or not page.results or len(integrations) >= page.total_results:
-                return integrations
-        raise errors.CodatResponseError(
-            operation="list-integrations",
-            status=200,
-            error=f"paging did not end after {MAX_PAGES} pages",
+        params = {"query": query} if query else None
+        return self._list_pages(
+            "list-integrations", "config/integrations", Integration.from_json, params=params
         )
 
     def get_integration_branding(self, platform_key: str) -> Branding:
@@ -109,7 +115,7 @@ class CodatClient:
         answer = self._request(
             "get-integration-branding",
             "GET",
-            f"config/integrations/{quote(platform_key, safe='')}/branding",
+            f"config/integrations/{_segment(platform_key)}/branding",
         )
         return self._parse("get-integration-branding", answer, Branding.from_json)
 
@@ -130,10 +136,7 @@ class CodatClient:
         params = {"merchantIdentifier": merchant_identifier}
         if redirect_url:
             params["redirectUrl"] = redirect_url  # documented by Codat, not in the spec
-        path = (
-            f"config/sync/commerce/{quote(commerce_key, safe='')}/"
-            f"{quote(accounting_key, safe='')}/start"
-        )
+        path = f"config/sync/commerce/{_segment(commerce_key)}/{_segment(accounting_key)}/start"
         answer = self._request("get-sync-flow-url", "GET", path, params=params, deadline=deadline)
         return self._parse(
             "get-sync-flow-url",
@@ -141,11 +144,80 @@ class CodatClient:
             lambda data: SyncFlowUrl.from_json(data, requested_at=answer.requested_at),
         )
 
+    def create_company(
+        self, *, name: str, description: str | None = None, tags: dict[str, str] | None = None
+    ) -> Company:
+        """create-company. Never retried: a retry after a lost answer could create a twin."""
+        body: dict[str, Any] = {"name": name}
+        if description is not None:
+            body["description"] = description
+        if tags:
+            body["tags"] = tags
+        answer = self._request("create-company", "POST", "companies", json_body=body)
+        return self._parse("create-company", answer, Company.from_json)
+
+    def list_companies(self) -> list[Company]:
+        """list-companies, following the pages to the end (Codat ignores ``query`` here)."""
+        return self._list_pages("list-companies", "companies", Company.from_json)
+
+    def list_connections(self, company_id: str) -> list[Connection]:
+        """list-connections: the company's commerce and accounting connections."""
+        return self._list_pages(
+            "list-connections", f"companies/{_segment(company_id)}/connections", Connection.from_json
+        )
+
+    def get_configuration(self, company_id: str) -> Configuration:
+        """get-configuration: whether the company's sync is configured and enabled, and when it runs."""
+        path = f"config/companies/{_segment(company_id)}/sync/commerce"
+        answer = self._request("get-configuration", "GET", path)
+        return self._parse("get-configuration", answer, Configuration.from_json)
+
+    def get_latest_sync(self, company_id: str) -> CompanySyncStatus:
+        """get-latest-sync. Codat answers 404 when the company has never synced."""
+        return self._get_sync("get-latest-sync", company_id, "latest")
+
+    def get_last_successful_sync(self, company_id: str) -> CompanySyncStatus:
+        """get-last-successful-sync. Codat answers 404 when no sync has succeeded."""
+        return self._get_sync("get-last-successful-sync", company_id, "lastSuccessful")
+
+    def list_syncs(self, company_id: str) -> list[CompanySyncStatus]:
+        """list-syncs: a bare, unpaged array."""
+        answer = self._request("list-syncs", "GET", self._syncs_path(company_id, "list"))
+        return self._parse(
+            "list-syncs",
+            answer,
+            lambda data: parse_list(data, CompanySyncStatus.from_json, "sync list"),
+        )
+
     def get_image(self, url: str, *, max_bytes: int) -> tuple[str, bytes]:
         """A branding image from Codat's static host: (content type, bytes), at most ``max_bytes``."""
         answer = self._request("get-branding-image", "GET", url, max_bytes=max_bytes, assets=True)
         content_type = answer.response.headers.get("Content-Type", "")
         return content_type.split(";")[0].strip().lower(), answer.body
+
+    # --- shared by the operations -------------------------------------------------
+
+    def _list_pages(self, operation: str, path: str, parse_item, *, params: dict | None = None) -> list:
+        """A paged list operation, followed to its last page."""
+        items: list = []
+        for page_number in range(1, MAX_PAGES + 1):
+            page_params = {**(params or {}), "page": page_number, "pageSize": self.page_size}
+            answer = self._request(operation, "GET", path, params=page_params)
+            page = self._parse(operation, answer, lambda data: Page.from_json(data, parse_item))
+            items.extend(page.results)
+            if not page.next_href or not page.results or len(items) >= page.total_results:
+                return items
+        raise errors.CodatResponseError(
+            operation=operation, status=200, error=f"paging did not end after {MAX_PAGES} pages"
+        )
+
+    @staticmethod
+    def _syncs_path(company_id: str, which: str) -> str:
+        return f"companies/{_segment(company_id)}/sync/commerce/syncs/{which}/status"
+
+    def _get_sync(self, operation: str, company_id: str, which: str) -> CompanySyncStatus:
+        answer = self._request(operation, "GET", self._syncs_path(company_id, which))
+        return self._parse(operation, answer, CompanySyncStatus.from_json)
 
     # --- the one place for HTTP ------------------------------------------------
 
@@ -156,17 +228,20 @@ class CodatClient:
         url: str,
         *,
         params: dict | None = None,
+        json_body: Any = None,
         deadline: float | None = None,
         max_bytes: int | None = None,
         assets: bool = False,
     ) -> _Answer:
         http = self._assets if assets else self._api
-        # Only GETs are ever sent by this client, and only they are retried.
+        # Only GETs are idempotent: a POST whose answer was lost may have taken effect.
         retries_left = self.max_retries if method == "GET" else 0
         retry_number = 0
         while True:
             timeout = self._attempt_timeout(http, deadline, operation)
-            request = http.build_request(method, url, params=params, timeout=timeout)
+            request = http.build_request(
+                method, url, params=params, json=json_body, timeout=timeout
+            )
             requested_at = time.monotonic()
             try:
                 answer = self._send(http, request, requested_at, max_bytes, operation)

@@ -10,6 +10,7 @@ import pytest
 from integrations.codat import (
     CodatAuthError,
     CodatNotFoundError,
+    CodatRateLimitedError,
     CodatResponseError,
     CodatServerError,
     CodatTimeoutError,
@@ -160,3 +161,67 @@ def test_backoff_is_jittered_within_bounds():
     assert min(delays) >= 0.25 and max(delays) <= 4.0
     first = [backoff_delay(0, base=0.5, cap=4.0, rng=rng) for _ in range(50)]
     assert len(set(first)) > 40 and all(0.25 <= d <= 0.5 for d in first)
+
+
+# --- retries: the waits asked for, recorded instead of slept ----------------------------------
+
+
+def test_retry_after_within_the_cap_is_honoured_exactly(sandbox_faults):
+    sandbox_faults.inject("list-integrations", status=429, retry_after="2", times=2)
+    transport, waits = CountingTransport(), []
+    client = sandbox_client(transport, retry_after_cap=3.0, sleep=waits.append)
+    started = time.monotonic()
+    assert client.list_integrations()
+    assert waits == [2.0, 2.0] and transport.total == 3
+    assert time.monotonic() - started < 1.0  # asked to wait 4 s, slept none of it
+
+
+def test_retry_after_past_the_cap_fails_fast_without_waiting(sandbox_faults):
+    sandbox_faults.inject("list-integrations", status=429, retry_after="30")
+    transport, waits = CountingTransport(), []
+    with pytest.raises(CodatRateLimitedError) as caught:
+        sandbox_client(transport, retry_after_cap=3.0, sleep=waits.append).list_integrations()
+    assert caught.value.retry_after == 30.0
+    assert waits == [] and transport.total == 1
+
+
+def test_backoff_waits_grow_within_their_jittered_bounds(sandbox_faults):
+    sandbox_faults.inject("get-integration-branding", status=503)
+    transport, waits = CountingTransport(), []
+    client = sandbox_client(transport, backoff_base=0.5, backoff_max=4.0, max_retries=2, sleep=waits.append)
+    with pytest.raises(CodatServerError):
+        client.get_integration_branding("gbol")
+    assert transport.total == 3
+    first, second = waits
+    assert 0.25 <= first <= 0.5 and 0.5 <= second <= 1.0
+
+
+def test_backoff_is_capped(sandbox_faults):
+    sandbox_faults.inject("get-integration-branding", status=500)
+    waits = []
+    client = sandbox_client(backoff_base=3.0, backoff_max=4.0, max_retries=3, sleep=waits.append)
+    with pytest.raises(CodatServerError):
+        client.get_integration_branding("gbol")
+    assert len(waits) == 3 and all(1.5 <= wait <= 4.0 for wait in waits)
+    assert all(2.0 <= wait <= 4.0 for wait in waits[1:])  # ceilings 6 and 12, capped at 4
+
+
+@pytest.mark.parametrize(
+    "fault, exception",
+    [
+        (dict(status=503), CodatServerError),
+        (dict(status=500), CodatServerError),
+        (dict(status=429, retry_after="1"), CodatRateLimitedError),
+        (dict(latency_ms=300), CodatTimeoutError),
+    ],
+    ids=["503", "500", "429-retry-after", "timeout"],
+)
+def test_create_company_is_never_retried(sandbox_faults, fault, exception):
+    """A POST whose answer was lost may have created the company: sending it again could make a twin."""
+    sandbox_faults.inject("create-company", **fault)
+    transport, waits = CountingTransport(), []
+    client = sandbox_client(transport, max_retries=2, read_timeout=0.1, sleep=waits.append)
+    with pytest.raises(exception):
+        client.create_company(name="Bean & Leaf")
+    assert transport.total == 1 and waits == []
+    assert sandbox_faults.calls("create-company") == 1

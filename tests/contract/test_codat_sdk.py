@@ -7,6 +7,8 @@ import pytest
 from codat_sync_for_commerce import CodatSyncCommerce
 from codat_sync_for_commerce.models import errors, shared
 
+from codat_sandbox import controls
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -59,3 +61,81 @@ def test_sdk_parses_codats_error_body(sdk):
         sdk.integrations.get_branding(request={"platform_key": "zzzz"})
     assert caught.value.data.status_code == 404
     assert len(caught.value.data.correlation_id) == 32
+
+
+# --- after the hand-off: companies, connections, configuration, syncs -------------------------
+
+
+@pytest.fixture
+def company(sdk, live_server):
+    """A company made and linked as the portal and the merchant would, with a history of syncs."""
+    made = sdk.advanced_controls.create_company(
+        request={"name": "Bean & Leaf", "description": "merchant 42", "tags": {"merchant": "42"}}
+    )
+    sdk.connections.get_sync_flow_url(request={"commerce_key": "lqai", "accounting_key": "gbol", "merchant_identifier": made.id})
+    controls.cancel(made.id, "gbol")
+    controls.link(made.id, "gbol", tenant_name="Bean and Leaf Trading Ltd")
+    controls.push_sync(made.id, status_code=2000)
+    controls.push_sync(made.id, status_code=4000, error_message="Check your settings", sync_exception_message="MapError")
+    return made
+
+
+def test_sdk_creates_a_company(sdk, live_server):
+    made = sdk.advanced_controls.create_company(request={"name": "Bean & Leaf", "tags": {"merchant": "42"}})
+    assert made.name == "Bean & Leaf" and made.tags == {"merchant": "42"}
+    assert made.redirect.startswith(f"{live_server.url}/sandbox/link/company/")
+    assert made.products == [] and made.created
+
+
+def test_sdk_parses_a_refused_company_name(sdk):
+    with pytest.raises(errors.ErrorMessage) as caught:
+        sdk.advanced_controls.create_company(request={"name": "Bean <b>"})
+    assert caught.value.data.status_code == 400
+    assert caught.value.data.validation.errors[0].item_id == "name"
+
+
+def test_sdk_lists_companies_page_by_page(sdk, company):
+    sdk.advanced_controls.create_company(request={"name": "Second"})
+    first = sdk.advanced_controls.list_companies(request={"page": 1, "page_size": 1})
+    assert first.total_results == 2 and [c.id for c in first.results] == [company.id]
+    assert first.links.next.href == "/companies?page=2&pageSize=1"
+    assert sdk.advanced_controls.list_companies(request={"page": 2, "page_size": 1}).results[0].name == "Second"
+
+
+def test_sdk_lists_connections(sdk, company):
+    listed = sdk.connections.list(request={"company_id": company.id, "page": 1, "page_size": 100})
+    by_key = {connection.integration_key: connection for connection in listed.results}
+    assert set(by_key) == {"lqai", "gbol"}
+    xero = by_key["gbol"]
+    assert xero.status == shared.DataConnectionStatus.LINKED
+    assert xero.source_type == shared.SourceType.ACCOUNTING and xero.platform_name == "Xero"
+    (error,) = xero.data_connection_errors
+    assert error.status_code == "403" and error.status == shared.ErrorStatus.RESOLVED and error.resolved_on_utc
+
+
+def test_sdk_gets_the_configuration(sdk, company):
+    configuration = sdk.advanced_controls.get_configuration(request={"company_id": company.id})
+    assert configuration.enable is True and configuration.configured is True
+    assert configuration.accounting_software_company_name == "Bean and Leaf Trading Ltd"
+    assert configuration.schedule.selected_frequency == shared.SyncFrequency.DAILY
+    assert configuration.schedule.time_zone == "Europe/London"
+
+
+def test_sdk_reads_latest_last_successful_and_all_syncs(sdk, company):
+    latest = sdk.sync.get_latest_sync(request={"company_id": company.id})
+    assert (latest.sync_status_code, latest.error_message, latest.data_pushed) == (4000, "Check your settings", False)
+    successful = sdk.sync.get_last_successful_sync(request={"company_id": company.id})
+    assert (successful.sync_status_code, successful.sync_status, successful.data_pushed) == (2000, "Complete", True)
+    listed = sdk.sync.list(request={"company_id": company.id})
+    assert [sync.sync_status_code for sync in listed] == [4000, 2000]
+
+
+def test_sdk_parses_the_404s_for_an_unknown_company_and_no_syncs(sdk, live_server):
+    with pytest.raises(errors.ErrorMessage) as caught:
+        sdk.connections.list(request={"company_id": "8a210b68-6988-11ed-a1eb-0242ac120002"})
+    assert caught.value.data.status_code == 404
+    fresh = sdk.advanced_controls.create_company(request={"name": "Fresh"})
+    with pytest.raises(errors.ErrorMessage) as caught:
+        sdk.sync.get_latest_sync(request={"company_id": fresh.id})
+    assert caught.value.data.error == f"No sync has run yet for company {fresh.id}."
+    assert sdk.sync.list(request={"company_id": fresh.id}) == []

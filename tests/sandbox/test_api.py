@@ -1,25 +1,15 @@
-"""The emulated Codat API: auth, paging, query, errors, logos, faults."""
+"""The emulated Codat API: auth, routing, paging, query, errors, logos, faults."""
 
 import io
-import json
 
 import pytest
 from PIL import Image
 
-from codat_sandbox import api
 from codat_sandbox.data import PLATFORMS
 from codat_sandbox.models import Call
+from tests.sandbox.conftest import call
 
 pytestmark = pytest.mark.django_db
-AUTH = {"authorization": "Basic c2FuZGJveA=="}  # base64("sandbox")
-
-
-def call(path, query=None, headers=AUTH, method="GET"):
-    response = api.handle(
-        api.SandboxRequest(method=method, path=path, query=query or {}, headers=headers, origin="http://portal.test")
-    )
-    body = json.loads(response.body) if "json" in response.headers.get("Content-Type", "") else response.body
-    return response, body
 
 
 @pytest.mark.parametrize(
@@ -40,9 +30,47 @@ def test_the_key_is_configurable(settings):
     assert call("/sandbox/codat/config/integrations", headers={"authorization": "Basic YW5vdGhlciBrZXk="})[0].status == 200
 
 
-def test_unimplemented_paths_are_404_and_other_methods_405():
-    assert call("/sandbox/codat/companies")[0].status == 404
-    assert call("/sandbox/codat/config/integrations", method="POST")[0].status == 405
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/sandbox/codat/meta/companies",  # v1's path: not this product
+        "/sandbox/codat/companies/8a210b68-6988-11ed-a1eb-0242ac120002/sync/commerce/syncs/"
+        "6fb40d5e-b13e-11ed-afa1-0242ac120002/status",  # get-sync-by-id: not emulated
+        "/sandbox/elsewhere",
+    ],
+)
+def test_unimplemented_paths_are_404(path):
+    response, body = call(path)
+    assert response.status == 404 and body["statusCode"] == 404
+    assert Call.objects.get().operation == "unknown"
+
+
+@pytest.mark.parametrize(
+    "method, path, allowed",
+    [
+        ("POST", "/sandbox/codat/config/integrations", "GET"),
+        ("DELETE", "/sandbox/codat/companies", "GET, POST"),
+        ("PUT", "/sandbox/codat/companies", "GET, POST"),
+        ("POST", "/sandbox/codat/companies/8a210b68-6988-11ed-a1eb-0242ac120002/connections", "GET"),
+    ],
+)
+def test_other_methods_on_known_paths_are_405(method, path, allowed):
+    response, body = call(path, method=method)
+    assert response.status == 405 and body["statusCode"] == 405
+    assert response.headers["Allow"] == allowed
+
+
+def test_405_still_needs_the_key():
+    assert call("/sandbox/codat/companies", method="DELETE", headers={})[0].status == 401
+
+
+def test_operations_are_dispatched_by_method_and_logged_by_operation_id():
+    call("/sandbox/codat/companies", method="POST", body={"name": "Bean & Leaf"})
+    call("/sandbox/codat/companies")
+    assert list(Call.objects.order_by("id").values_list("operation", "status")) == [
+        ("create-company", 200),
+        ("list-companies", 200),
+    ]
 
 
 def test_paging_links_and_totals():

@@ -1,0 +1,223 @@
+"""Script the sandbox's companies for tests and demos: what would happen on Codat's side.
+
+    link(company_id, "gbol")                              # as if the merchant pressed Finish
+    link(company_id, "gbol", tenant_name="Bean & Leaf Trading Ltd")
+    cancel(company_id, "gbol")                            # as if they pressed Cancel
+    set_connection_status(company_id, status="Deauthorized", platform_key="gbol")
+    push_sync(company_id, status_code=4260, error_message="Accounting subscription expired")
+    set_configuration(company_id, enable=False, schedule={"syncHour": 5})
+    set_tenant_name(company_id, "Another tenant")         # what Finish reports from now on
+    describe(company_id), companies(origin)               # one company, or all, as JSON
+
+Bad input raises ControlError: 400 over HTTP, 404 for an unknown company or connection.
+The same controls are served over HTTP under /sandbox/control/ (control_views.py).
+"""
+
+from __future__ import annotations
+
+import uuid
+import zoneinfo
+from datetime import datetime, timezone
+
+from . import lifecycle
+from .data import BY_KEY
+from .models import SandboxCompany, SandboxConfiguration, SandboxConnection, SandboxSync
+from .wire import company_json, configuration_json, connection_json, sync_json
+
+Status = SandboxConnection.Status
+
+
+class ControlError(ValueError):
+    def __init__(self, message: str, *, status: int = 400):
+        super().__init__(message)
+        self.status = status
+
+
+def link(
+    company_id, accounting_key: str, tenant_name: str | None = None, *, commerce_key: str | None = None
+) -> SandboxConnection:
+    """Do what Finish does; returns the (now Linked) accounting connection."""
+    company = _company(company_id)
+    _platform_key(accounting_key, "Accounting")
+    if commerce_key is not None:
+        _platform_key(commerce_key, "Commerce")
+    return lifecycle.link(
+        company,
+        accounting_key=accounting_key,
+        commerce_key=commerce_key,
+        tenant_name=_text(tenant_name, "tenantName", optional=True),
+    )
+
+
+def cancel(company_id, accounting_key: str) -> SandboxConnection:
+    """Do what Cancel does; returns the accounting connection, with its new error."""
+    company = _company(company_id)
+    return lifecycle.cancel(company, accounting_key=_platform_key(accounting_key, "Accounting"))
+
+
+def set_connection_status(
+    company_id, *, status: str, connection_id: str | None = None, platform_key: str | None = None
+) -> SandboxConnection:
+    """Set one connection's status, named by its id or by its platform's key.
+
+    By key, a connection the company does not have yet is created, so a test can start from any state.
+    """
+    company = _company(company_id)
+    if status not in Status.values:
+        raise ControlError(f"status must be one of {', '.join(Status.values)}.")
+    if (connection_id is None) == (platform_key is None):
+        raise ControlError("Name the connection by exactly one of connectionId and platformKey.")
+    if platform_key is not None:
+        connection = lifecycle.connection_ensure(company, _platform_key(platform_key))
+    else:
+        connection = _connection(company, connection_id)
+    connection.status = status
+    connection.save(update_fields=["status"])
+    return connection
+
+
+def push_sync(
+    company_id,
+    *,
+    status_code: int,
+    error_message: str = "",
+    data_pushed: bool | None = None,
+    sync_exception_message: str = "",
+) -> SandboxSync:
+    """Record a finished sync; it becomes the latest, and a 2xxx one the last successful."""
+    company = _company(company_id)
+    if not isinstance(status_code, int) or isinstance(status_code, bool) or not 1000 <= status_code <= 5999:
+        raise ControlError("statusCode must be one of Codat's four-digit sync codes (1000-5999).")
+    return lifecycle.sync_record(
+        company,
+        status_code=status_code,
+        error_message=_text(error_message, "errorMessage"),
+        exception_message=_text(sync_exception_message, "syncExceptionMessage"),
+        data_pushed=_flag(data_pushed, "dataPushed"),
+    )
+
+
+def set_configuration(
+    company_id,
+    *,
+    enable: bool | None = None,
+    configured: bool | None = None,
+    accounting_software_company_name: str | None = None,
+    schedule: dict | None = None,
+) -> SandboxConfiguration:
+    """Change the given fields of get-configuration's answer; ``schedule`` uses Codat's names."""
+    configuration = _company(company_id).configuration
+    for name, value in (("enable", enable), ("configured", configured)):
+        if _flag(value, name) is not None:
+            setattr(configuration, name, value)
+    if accounting_software_company_name is not None:
+        configuration.accounting_software_company_name = _text(
+            accounting_software_company_name, "accountingSoftwareCompanyName"
+        )
+    if schedule is not None:
+        _apply_schedule(configuration, schedule)
+    configuration.save()
+    return configuration
+
+
+def set_tenant_name(company_id, tenant_name: str) -> SandboxCompany:
+    """The accounting tenant name Finish (and link) report from now on; empty: the company's name."""
+    company = _company(company_id)
+    company.tenant_name = _text(tenant_name, "tenantName")
+    company.save(update_fields=["tenant_name"])
+    return company
+
+
+def describe(company_id, origin: str = "") -> dict:
+    """A company with its connections, configuration and syncs, in Codat's shapes."""
+    return _describe(_company(company_id), origin)
+
+
+def companies(origin: str = "") -> list[dict]:
+    """Every company, described; ``origin`` is where its URLs point."""
+    queryset = SandboxCompany.objects.select_related("configuration").prefetch_related("connections", "syncs")
+    return [_describe(company, origin) for company in queryset]
+
+
+def _describe(company: SandboxCompany, origin: str) -> dict:
+    return {
+        **company_json(company, origin),
+        "merchantIdentifier": company.merchant_identifier,
+        "tenantName": company.tenant_name,
+        "connections": [connection_json(c, origin) for c in company.connections.all()],
+        "configuration": configuration_json(company.configuration),
+        "syncs": [sync_json(sync) for sync in company.syncs.all()],
+    }
+
+
+# --- checking input -------------------------------------------------------------------
+
+
+def _company(company_id) -> SandboxCompany:
+    try:
+        return SandboxCompany.objects.get(pk=uuid.UUID(str(company_id)))
+    except (ValueError, SandboxCompany.DoesNotExist):
+        raise ControlError(f"No company was found with ID {str(company_id)[:64]}.", status=404) from None
+
+
+def _connection(company: SandboxCompany, connection_id) -> SandboxConnection:
+    try:
+        return company.connections.get(pk=uuid.UUID(str(connection_id)))
+    except (ValueError, SandboxConnection.DoesNotExist):
+        raise ControlError(
+            f"Company {company.id} has no connection with ID {str(connection_id)[:64]}.", status=404
+        ) from None
+
+
+def _platform_key(key, source_type: str | None = None) -> str:
+    platform = BY_KEY.get(key) if isinstance(key, str) else None
+    if platform is None or (source_type and platform.source_type != source_type):
+        kind = f"{source_type.lower()} " if source_type else ""
+        raise ControlError(f"{key!r} is not the key of any {kind}platform the sandbox knows.")
+    return key
+
+
+def _text(value, name: str, *, optional: bool = False) -> str | None:
+    if value is None and optional:
+        return None
+    if not isinstance(value, str):
+        raise ControlError(f"{name} must be a string.")
+    return value
+
+
+def _flag(value, name: str) -> bool | None:
+    if value is not None and not isinstance(value, bool):
+        raise ControlError(f"{name} must be true or false.")
+    return value
+
+
+def _apply_schedule(configuration: SandboxConfiguration, schedule) -> None:
+    fields = {"selectedFrequency", "syncHour", "timeZone", "startDate"}
+    if not isinstance(schedule, dict) or not set(schedule) <= fields:
+        raise ControlError(f"schedule must be an object with some of {', '.join(sorted(fields))}.")
+    if "selectedFrequency" in schedule:
+        frequencies = SandboxConfiguration.Frequency.values
+        if schedule["selectedFrequency"] not in frequencies:
+            raise ControlError(f"selectedFrequency must be one of {', '.join(frequencies)}.")
+        configuration.selected_frequency = schedule["selectedFrequency"]
+    if "syncHour" in schedule:
+        hour = schedule["syncHour"]
+        if not isinstance(hour, int) or isinstance(hour, bool) or not 0 <= hour <= 23:
+            raise ControlError("syncHour must be a whole hour from 0 to 23.")
+        configuration.sync_hour = hour
+    if "timeZone" in schedule:
+        try:
+            zoneinfo.ZoneInfo(schedule["timeZone"])
+        except (TypeError, ValueError, zoneinfo.ZoneInfoNotFoundError):
+            raise ControlError("timeZone must be an IANA time zone such as Europe/London.") from None
+        configuration.time_zone = schedule["timeZone"]
+    if "startDate" in schedule:
+        configuration.start_date = _datetime(schedule["startDate"], "startDate")
+
+
+def _datetime(value, name: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise ControlError(f"{name} must be an ISO 8601 date or date-time.") from None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=timezone.utc)

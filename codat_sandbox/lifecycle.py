@@ -1,0 +1,179 @@
+"""How a sandbox company changes: created, started, linked, cancelled, re-configured, synced.
+
+The API operations, the stand-in Sync Flow and the controls all change state through
+here, so a company linked by a test's control looks exactly like one linked in a browser.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .data import BY_KEY
+from .models import SandboxCompany, SandboxConfiguration, SandboxConnection, SandboxSync
+from .wire import codat_datetime
+
+Status = SandboxConnection.Status
+
+# Characters Codat's company names refuse (CreateCompany.name's pattern); Codat strips them
+# when it names a company itself.
+_NOT_IN_COMPANY_NAMES = re.compile(r"[^A-Za-z0-9\s\-',&@.,?!]")
+
+# Codat's 2xxx codes: the run succeeded (2000 wrote data, 2040 had nothing to write).
+SUCCESS_CODES = range(2000, 3000)
+
+# Codat's "Partner Commerce" connector: linked when a control links a company that was never
+# started, so has no commerce connection yet.
+PARTNER_COMMERCE_KEY = "lqai"
+
+
+def company_create(
+    *, name: str, description: str = "", tags: dict | None = None, merchant_identifier: str | None = None
+) -> SandboxCompany:
+    with transaction.atomic():
+        company = SandboxCompany.objects.create(
+            name=name, description=description, tags=tags or {}, merchant_identifier=merchant_identifier
+        )
+        SandboxConfiguration.objects.create(company=company)
+    return company
+
+
+def company_for_start(merchant_identifier: str) -> SandboxCompany:
+    """The company a Sync Flow start is for.
+
+    How Codat maps ``merchantIdentifier`` to a company is undocumented (NOTES.md §11). The sandbox
+    assumes: the id of an existing company means that company (Codat's guide mints with
+    ``merchantIdentifier={companyId}``); anything else names a company of its own, created on first
+    use and named after the identifier, stripped as Codat strips names it makes itself.
+    """
+    try:
+        existing = SandboxCompany.objects.filter(pk=uuid.UUID(merchant_identifier)).first()
+    except ValueError:
+        existing = None
+    existing = existing or SandboxCompany.objects.filter(merchant_identifier=merchant_identifier).first()
+    if existing is not None:
+        return existing
+    name = _NOT_IN_COMPANY_NAMES.sub("", merchant_identifier).strip() or "Merchant"
+    try:
+        return company_create(name=name, merchant_identifier=merchant_identifier)
+    except IntegrityError:  # another worker created it first
+        return SandboxCompany.objects.get(merchant_identifier=merchant_identifier)
+
+
+def connection_ensure(company: SandboxCompany, platform_key: str) -> SandboxConnection:
+    """The company's connection to a platform, created PendingAuth on first use.
+
+    An existing one is reused whatever its status, so reconnecting keeps its id: Codat's
+    Sync Flow re-authorises the same connection.
+    """
+    try:
+        with transaction.atomic():
+            connection, _ = SandboxConnection.objects.get_or_create(company=company, platform_key=platform_key)
+    except IntegrityError:  # another worker created it first
+        connection = SandboxConnection.objects.get(company=company, platform_key=platform_key)
+    return connection
+
+
+def link(
+    company: SandboxCompany,
+    *,
+    accounting_key: str,
+    commerce_key: str | None = None,
+    tenant_name: str | None = None,
+) -> SandboxConnection:
+    """What Finish does: both connections Linked, the tenant named, sync configured and on.
+
+    Returns the accounting connection. Without ``commerce_key`` the company's existing commerce
+    connection is linked (the partner connector's, if it has none).
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        commerce_key = commerce_key or _commerce_key_of(company)
+        accounting = connection_ensure(company, accounting_key)
+        for connection in (connection_ensure(company, commerce_key), accounting):
+            connection.status = Status.LINKED
+            connection.errors = [_resolved(error, now) for error in connection.errors]
+            connection.save(update_fields=["status", "errors"])
+        configuration = company.configuration
+        configuration.configured = configuration.enable = True
+        configuration.accounting_software_company_name = tenant_name or company.tenant_name or company.name
+        configuration.save(update_fields=["configured", "enable", "accounting_software_company_name"])
+    return accounting
+
+
+def cancel(company: SandboxCompany, *, accounting_key: str) -> SandboxConnection:
+    """What Cancel does: the merchant declined at the accounting platform.
+
+    The connection keeps its status (PendingAuth for a new one) and records why, as Codat does.
+    """
+    with transaction.atomic():
+        connection = connection_ensure(company, accounting_key)
+        connection.errors = [
+            *connection.errors,
+            {
+                "statusCode": "403",
+                "statusText": "Forbidden",
+                "errorMessage": "The user cancelled authorisation.",
+                "erroredOnUtc": codat_datetime(timezone.now()),
+                "status": "Active",
+            },
+        ]
+        connection.save(update_fields=["errors"])
+    return connection
+
+
+def settings_save(company: SandboxCompany, *, enable: bool) -> None:
+    """What Save settings does on the Sync Flow's settings page: sync on or off."""
+    SandboxConfiguration.objects.filter(company=company).update(enable=enable)
+
+
+def shows_settings(company: SandboxCompany, accounting_key: str) -> bool:
+    """Whether the Sync Flow opens on its settings page: the merchant has linked and configured."""
+    linked = company.connections.filter(platform_key=accounting_key, status=Status.LINKED).exists()
+    return linked and company.configuration.configured
+
+
+def sync_record(
+    company: SandboxCompany,
+    *,
+    status_code: int,
+    error_message: str = "",
+    exception_message: str = "",
+    data_pushed: bool | None = None,
+) -> SandboxSync:
+    """A finished Sync for Commerce run; a successful one (2xxx) is also when Codat last read data."""
+    with transaction.atomic():
+        sync = SandboxSync.objects.create(
+            company=company,
+            status_code=status_code,
+            status=_sync_status_text(status_code),
+            error_message=error_message,
+            exception_message=exception_message,
+            # Codat's codes: 2000 wrote data, 2040 wrote none; nothing else pushed anything.
+            data_pushed=status_code == 2000 if data_pushed is None else data_pushed,
+        )
+        if status_code in SUCCESS_CODES:
+            company.connections.filter(status=Status.LINKED).update(last_sync=sync.sync_utc)
+    return sync
+
+
+def _sync_status_text(status_code: int) -> str:
+    # Free text at Codat (the spec's examples); the code's range is what carries meaning.
+    return {1: "Started", 2: "Complete"}.get(status_code // 1000, "PushError")
+
+
+def _commerce_key_of(company: SandboxCompany) -> str:
+    for connection in company.connections.all():
+        platform = BY_KEY.get(connection.platform_key)
+        if platform is not None and platform.source_type == "Commerce":
+            return connection.platform_key
+    return PARTNER_COMMERCE_KEY
+
+
+def _resolved(error: dict, now) -> dict:
+    if error.get("status") != "Active":
+        return error
+    return {**error, "status": "Resolved", "resolvedOnUtc": codat_datetime(now)}
