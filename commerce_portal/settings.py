@@ -56,6 +56,14 @@ CODAT_LOGO_HOSTS = env.list("CODAT_LOGO_HOSTS", default=["static.codat.io"])
 # --- Branding cache ------------------------------------------------------------
 CODAT_BRANDING_TTL = env.int("CODAT_BRANDING_TTL", default=24 * 60 * 60)
 CODAT_BRANDING_COLD_WAIT = env.float("CODAT_BRANDING_COLD_WAIT", default=1.5)
+
+# --- Connection snapshots --------------------------------------------------------
+# Each refresh costs 4 Codat calls. Codat allows 1,000 a day per connected company (plus
+# 1,000): a snapshot at most 10 minutes old keeps even a merchant who never leaves the
+# page well inside that, and webhooks and the return from the Sync Flow refresh at once.
+CODAT_CONNECTION_TTL = env.int("CODAT_CONNECTION_TTL", default=10 * 60)
+# The most a page waits for a snapshot that was never fetched (or on the return from Codat).
+CODAT_CONNECTION_COLD_WAIT = env.float("CODAT_CONNECTION_COLD_WAIT", default=3.0)
 CODAT_LOGO_MAX_BYTES = env.int("CODAT_LOGO_MAX_BYTES", default=512 * 1024)
 
 # --- Product -----------------------------------------------------------------

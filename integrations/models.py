@@ -106,3 +106,68 @@ class LinkAttempt(models.Model):
 
     def __str__(self):
         return f"{self.merchant} → {self.platform_key} ({self.outcome})"
+
+
+class CompanyBinding(models.Model):
+    """A merchant's Codat company: created by us on its first link start, then its merchantIdentifier.
+
+    Exactly one per merchant: the row is the lock (a lease taken by conditional UPDATE),
+    so concurrent first clicks, in any process or instance, create one company.
+    """
+
+    merchant = models.OneToOneField(
+        "merchants.Merchant", on_delete=models.CASCADE, primary_key=True, related_name="codat_company"
+    )
+    company_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    bound_at = models.DateTimeField(null=True, blank=True)
+    # Set before asking Codat to create the company: if that call's answer is lost, the next
+    # attempt looks for the company Codat may have made before creating another.
+    create_requested_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.merchant_id} → {self.company_id or 'unbound'}"
+
+
+class ConnectionSnapshot(models.Model):
+    """What Codat last said about a merchant's company, for pages to read without calling Codat.
+
+    Refreshed like the branding cache: stale rows are served while one background
+    refresh runs; with Codat down the last answer is served with its "as of" time.
+    ``state`` and ``status`` are derived from the rest at each refresh, so that
+    lists can filter and sort on them in SQL.
+    """
+
+    class Status(models.TextChoices):
+        """Where a merchant stands, as staff see it, in the order they progress."""
+
+        NEVER_STARTED = "never_started", "Never started"
+        NOT_FINISHED = "not_finished", "Not finished"
+        DISCONNECTED = "disconnected", "Disconnected"
+        NEEDS_ATTENTION = "needs_attention", "Needs attention"
+        LINKED = "linked", "Linked"
+
+    merchant = models.OneToOneField(
+        "merchants.Merchant", on_delete=models.CASCADE, primary_key=True, related_name="connection_snapshot"
+    )
+    company_id = models.CharField(max_length=64)
+    # Codat's own shapes (the client's to_json), so a snapshot reads back through the client's parsers.
+    connections = models.JSONField(default=list, blank=True)
+    configuration = models.JSONField(null=True, blank=True)
+    latest_sync = models.JSONField(null=True, blank=True)
+    last_successful_sync = models.JSONField(null=True, blank=True)
+    state = models.CharField(max_length=32, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NOT_FINISHED)
+    platform_key = models.CharField(max_length=16, blank=True)
+    platform_name = models.CharField(max_length=200, blank=True)
+    fetched_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    error_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status"])]
+
+    def __str__(self):
+        return f"{self.merchant_id}: {self.state or 'never fetched'}"

@@ -8,5 +8,6 @@ urlpatterns = [
     path("", views.SelectView.as_view(), name="select"),
     path("link/", views.LinkStartView.as_view(), name="link_start"),
     path("link/return/", views.LinkReturnView.as_view(), name="link_return"),
+    path("connection/", views.ConnectionView.as_view(), name="connection"),
     re_path(r"^logos/(?P<digest>[0-9a-f]{64})\.(?P<extension>png|jpg|gif|webp|svg)$", views.logo, name="logo"),
 ]

@@ -14,6 +14,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.decorators import method_decorator
 from django.views import View
@@ -26,8 +27,11 @@ from . import logos
 from .forms import LinkForm
 from .models import LinkAttempt, Logo
 from .services import rate_limits
+from .services.companies import company_bound
+from .services.connections import connection_refresh_now, connection_report
 from .services.link import LinkFailed, link_return, link_start
 from .services.offering import NotOffered, offered_source_type, offers
+from .services.standing import State
 
 logger = logging.getLogger(__name__)
 
@@ -68,14 +72,27 @@ class MerchantPageView(LoginRequiredMixin, View):
     def get_back_url(self) -> str:
         return reverse("integrations:select")
 
+    def get_connection_url(self) -> str:
+        return reverse("integrations:connection")
+
+    def get_link_action(self) -> str:
+        return reverse("integrations:link_start")
+
     def render(self, template: str, context: dict | None = None, *, status: int = 200) -> HttpResponse:
         context = {
             "merchant": self.merchant,
             "back_url": self.get_back_url(),
             "banner_template": self.banner_template,
+            "link_action": self.get_link_action(),
+            # Once there is a company, every page leads to "Your connection".
+            "connection_url": self.get_connection_url() if company_bound(self.merchant) else None,
             **(context or {}),
         }
         return render(self.request, template, context, status=status)
+
+
+def platform_kind() -> str:
+    return "accounting software" if offered_source_type() == "Accounting" else "commerce platform"
 
 
 class SelectView(MerchantPageView):
@@ -84,17 +101,24 @@ class SelectView(MerchantPageView):
     http_method_names = ["get", "head"]
 
     def get(self, request, *args, **kwargs):
-        return self.render(
-            "integrations/select.html",
-            {
-                "offers": offers(),
-                "platform_kind": "accounting software" if offered_source_type() == "Accounting" else "commerce platform",
-                "link_action": self.get_link_action(),
-            },
-        )
+        return self.render("integrations/select.html", {"offers": offers(), "platform_kind": platform_kind()})
 
-    def get_link_action(self) -> str:
-        return reverse("integrations:link_start")
+
+class ConnectionView(MerchantPageView):
+    """ "Your connection": where the merchant stands with Codat, and the one thing to do next."""
+
+    http_method_names = ["get", "head"]
+    template_name = "integrations/connection.html"
+
+    def get(self, request, *args, **kwargs):
+        report = connection_report(self.merchant)
+        standing = report.standing
+        context = {"report": report, "standing": standing, "platform_kind": platform_kind()}
+        if standing.state == State.NOT_CONNECTED:
+            context["offers"] = offers()
+        elif standing.state in (State.CONNECTED, State.SYNCING):
+            context["next_sync"] = standing.next_sync_after(timezone.now())
+        return self.render(self.template_name, context)
 
 
 class LinkStartView(MerchantPageView):
@@ -151,13 +175,18 @@ class LinkStartView(MerchantPageView):
 
 
 class LinkReturnView(MerchantPageView):
-    """Where Codat sends the merchant back. Query parameters are not evidence of anything."""
+    """Where Codat sends the merchant back. Arriving proves nothing (query parameters least of all):
+    the snapshot is refreshed from Codat, and "Your connection" says what is true."""
 
     http_method_names = ["get", "head"]
-    template_name = "integrations/returned.html"
 
     def get(self, request, *args, **kwargs):
-        return self.render(self.template_name, {"attempt": link_return(merchant=self.merchant)})
+        link_return(merchant=self.merchant)  # history: when they came back
+        report = connection_refresh_now(self.merchant)
+        return self.returned(report)
+
+    def returned(self, report) -> HttpResponse:
+        return redirect(self.get_connection_url())
 
 
 @require_GET

@@ -1,34 +1,24 @@
-"""Reads for the staff area: merchants with where they stand with linking, and their history."""
+"""Reads for the staff area: merchants with where they stand (from Codat, via snapshots), and their history."""
 
 from __future__ import annotations
 
-from django.db.models import Case, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
-from django.db.models.functions import Lower
+from django.db.models import Case, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce, Lower
 
-from integrations.models import LinkAttempt
+from integrations.models import ConnectionSnapshot, LinkAttempt
 from merchants.models import Merchant
 
-REDIRECTED = [LinkAttempt.Outcome.REDIRECTED, LinkAttempt.Outcome.REDIRECTED_AFTER_REMINT]
 SEARCH_MAX_LENGTH = 100
+Status = ConnectionSnapshot.Status
 
-
-class LinkStatus:
-    """Where a merchant stands, in the order they progress."""
-
-    NEVER_STARTED = "never_started"
-    FAILED = "failed"
-    STARTED = "started"
-    LINKED = "linked"
-
-    LABELS = {
-        NEVER_STARTED: "Never started",
-        FAILED: "Last attempt failed",
-        STARTED: "Started",
-        LINKED: "Linked",
-    }
-    RANK = {NEVER_STARTED: 0, FAILED: 1, STARTED: 2, LINKED: 3}
-    choices = list(LABELS.items())
-
+# Progress order, for sorting by status.
+STATUS_RANK = {
+    Status.NEVER_STARTED: 0,
+    Status.NOT_FINISHED: 1,
+    Status.DISCONNECTED: 2,
+    Status.NEEDS_ATTENTION: 3,
+    Status.LINKED: 4,
+}
 
 # sort key → ORDER BY; every ordering ends on the primary key so pages never overlap.
 SORTS = {
@@ -43,30 +33,22 @@ DEFAULT_SORT = "name"
 
 
 def merchants_with_status() -> QuerySet[Merchant]:
-    """Merchants annotated with ``status``, ``status_rank``, ``linked_at``, ``last_attempt_at``: one query.
+    """Merchants annotated with where they stand, from their connection snapshot: one query.
 
-    Linked wins: a merchant who came back from the Sync Flow once stays linked
-    even if a later visit (to review settings) fails. Otherwise the latest
-    attempt decides: failed, or started (redirected, or still in progress).
+    ``status`` (a ConnectionSnapshot.Status; never_started without a Codat company),
+    ``status_rank``, ``platform_name``, ``status_as_of`` (when Codat last answered)
+    and ``last_attempt_at`` (link attempts are history, not status).
     """
-    attempts = LinkAttempt.objects.filter(merchant=OuterRef("pk"))
-    latest = attempts.order_by("-started_at", "-pk")
-    returned = attempts.filter(outcome__in=REDIRECTED, returned_at__isnull=False).order_by("-returned_at")
+    latest_attempt = LinkAttempt.objects.filter(merchant=OuterRef("pk")).order_by("-started_at", "-pk")
     merchants = Merchant.objects.annotate(
-        linked_at=Subquery(returned.values("returned_at")[:1]),
-        latest_outcome=Subquery(latest.values("outcome")[:1]),
-        last_attempt_at=Subquery(latest.values("started_at")[:1]),
-    ).annotate(
-        status=Case(
-            When(linked_at__isnull=False, then=Value(LinkStatus.LINKED)),
-            When(latest_outcome__isnull=True, then=Value(LinkStatus.NEVER_STARTED)),
-            When(latest_outcome=LinkAttempt.Outcome.FAILED, then=Value(LinkStatus.FAILED)),
-            default=Value(LinkStatus.STARTED),
-        )
+        status=Coalesce(F("connection_snapshot__status"), Value(Status.NEVER_STARTED)),
+        platform_name=Coalesce(F("connection_snapshot__platform_name"), Value("")),
+        status_as_of=F("connection_snapshot__fetched_at"),
+        last_attempt_at=Subquery(latest_attempt.values("started_at")[:1]),
     )
     return merchants.annotate(
         status_rank=Case(
-            *(When(status=status, then=Value(rank)) for status, rank in LinkStatus.RANK.items()),
+            *(When(status=status, then=Value(rank)) for status, rank in STATUS_RANK.items()),
             output_field=IntegerField(),
         )
     )
@@ -77,7 +59,7 @@ def merchant_list(*, search: str = "", status: str = "", sort: str = DEFAULT_SOR
     search = search.replace("\x00", "").strip()[:SEARCH_MAX_LENGTH]  # PostgreSQL refuses NUL in text
     if search:
         merchants = merchants.filter(Q(name__icontains=search) | Q(identifier__icontains=search))
-    if status in LinkStatus.LABELS:
+    if status in Status.values:
         merchants = merchants.filter(status=status)
     return merchants.order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT]))
 

@@ -25,7 +25,9 @@ from merchants.services import merchant_onboard, sign_in_link_issue
 
 from . import roles
 from .forms import OnboardForm
-from .selectors import DEFAULT_SORT, SORTS, LinkStatus, merchant_attempts, merchant_get, merchant_list
+from integrations.services.connections import connection_report
+
+from .selectors import DEFAULT_SORT, SORTS, Status, merchant_attempts, merchant_get, merchant_list
 
 PAGE_SIZE = 25
 SORT_LABELS = {
@@ -40,6 +42,7 @@ SORT_LABELS = {
 COLUMNS = [
     ("name", "Merchant", True),
     ("status", "Link status", True),
+    (None, "Platform", False),
     (None, "Last attempt", False),
     ("created", "Created", False),
 ]
@@ -81,14 +84,14 @@ def _merchant_or_404(merchant_id: int):
 def merchants(request):
     search = request.GET.get("q", "").strip()
     status = request.GET.get("status", "")
-    status = status if status in LinkStatus.LABELS else ""
+    status = status if status in Status.values else ""
     sort = request.GET.get("sort", DEFAULT_SORT)
     sort = sort if sort in SORTS else DEFAULT_SORT
     page = Paginator(merchant_list(search=search, status=status, sort=sort), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     for merchant in page.object_list:
-        merchant.status_label = LinkStatus.LABELS[merchant.status]
+        merchant.status_label = Status(merchant.status).label
     return render(
         request,
         "staff/merchants.html",
@@ -99,7 +102,7 @@ def merchants(request):
             "sort": sort,
             "sort_label": SORT_LABELS[sort],
             "sort_choices": SORT_LABELS.items(),
-            "status_choices": LinkStatus.choices,
+            "status_choices": Status.choices,
             "columns": _column_headers(sort),
         },
     )
@@ -156,7 +159,8 @@ def merchant_detail(request, merchant_id: int):
         "staff/merchant_detail.html",
         {
             "merchant": merchant,
-            "status_label": LinkStatus.LABELS[merchant.status],
+            "status_label": Status(merchant.status).label,
+            "report": connection_report(merchant),
             "logins": merchant_logins(merchant=merchant),
             "attempts": merchant_attempts(merchant=merchant),
         },
@@ -202,10 +206,15 @@ class AssistedMixin:
     def get_back_url(self) -> str:
         return reverse("staff:assist_select", args=[self.merchant.pk])
 
+    def get_connection_url(self) -> str:
+        return reverse("staff:merchant_detail", args=[self.merchant.pk])
 
-class AssistSelectView(AssistedMixin, SelectView):
     def get_link_action(self) -> str:
         return reverse("staff:assist_start", args=[self.merchant.pk])
+
+
+class AssistSelectView(AssistedMixin, SelectView):
+    pass
 
 
 class AssistLinkStartView(AssistedMixin, LinkStartView):
@@ -216,6 +225,7 @@ class AssistLinkStartView(AssistedMixin, LinkStartView):
 
 
 class AssistLinkReturnView(AssistedMixin, LinkReturnView):
-    """Where Codat sends staff back after an assisted link: recorded like the merchant's own return."""
+    """Where Codat sends staff back after an assisted link: what Codat now says, on the staff side."""
 
-    template_name = "staff/assist_returned.html"
+    def returned(self, report):
+        return self.render("staff/assist_returned.html", {"report": report, "standing": report.standing})

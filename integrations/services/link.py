@@ -31,6 +31,7 @@ from ..codat import (
 from merchants.models import Merchant
 
 from ..models import LinkAttempt
+from .companies import company_bind
 from .offering import offer_for
 
 logger = logging.getLogger(__name__)
@@ -79,12 +80,16 @@ def link_start(
     commerce_key, accounting_key = _start_keys(offer.key)
     usable_age = settings.CODAT_SYNC_FLOW_CODE_TTL * (1 - ARRIVAL_MARGIN)
     deadline = time.monotonic() + settings.CODAT_HANDOFF_TIMEOUT
+    try:
+        company_id = company_bind(merchant=merchant, deadline=deadline, codat=codat)
+    except CodatError as exc:
+        raise _failed(attempt, exc) from None
     for mint in (1, 2):
         try:
             minted = codat.get_sync_flow_url(
                 commerce_key=commerce_key,
                 accounting_key=accounting_key,
-                merchant_identifier=merchant.identifier,
+                merchant_identifier=company_id,  # Codat's company for this merchant, never the request's choice
                 redirect_url=return_url,
                 deadline=deadline,
             )

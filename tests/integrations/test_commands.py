@@ -99,9 +99,10 @@ def test_create_merchant_refuses_clearly(merchant, args, message):
 def test_demo_merchant_is_created_once():
     out, _ = run("ensure_demo_merchant")
     run("ensure_demo_merchant")
-    assert "username demo, password demo" in out
-    assert Merchant.objects.count() == 1
+    assert "demo / demo" in out and "linked / demo" in out
+    assert sorted(Merchant.objects.values_list("identifier", flat=True)) == ["Demo Linked Ltd.", "Demo Merchant Ltd."]
     assert get_user_model().objects.get(username="demo").check_password("demo")
+    assert get_user_model().objects.get(username="linked").check_password("demo")
 
 
 def test_demo_merchant_is_refused_outside_the_sandbox(settings):

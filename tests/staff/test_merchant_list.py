@@ -1,4 +1,4 @@
-"""The merchant list: link status from LinkAttempts, search, sort, pagination, in a fixed number of queries."""
+"""The merchant list: status from connection snapshots, search, sort, pagination, in a fixed number of queries."""
 
 import re
 from html import unescape
@@ -9,9 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from integrations.models import LinkAttempt
+from integrations.models import ConnectionSnapshot, LinkAttempt
 from merchants.models import Merchant
-from staff.selectors import LinkStatus, merchant_list
+from staff.selectors import Status, merchant_list
 
 pytestmark = pytest.mark.django_db
 
@@ -49,60 +49,70 @@ def rows(response) -> list[tuple[str, str]]:
     return [(unescape(name), unescape(label)) for name, label in found]
 
 
+def snapshot(merchant, status: str, *, platform_name="Xero", fetched_minutes_ago=5):
+    """What a refresh from Codat leaves behind, as far as the list reads it."""
+    return ConnectionSnapshot.objects.create(
+        merchant=merchant,
+        company_id=f"company-{merchant.pk}",
+        status=status,
+        platform_name=platform_name,
+        fetched_at=timezone.now() - timedelta(minutes=fetched_minutes_ago),
+        expires_at=timezone.now() + timedelta(minutes=5),  # fresh: pages must not ask Codat
+    )
+
+
 @pytest.fixture
 def scenarios():
-    """One merchant per way a history can look, each named for the status it must show."""
+    """One merchant per status, named for the status it must show; link attempts do not decide it."""
     never = merchant("Never")
-    started = merchant("Started")
-    attempt(started, minutes=1, outcome="redirected")
-    pending = merchant("Pending")
-    attempt(pending, minutes=1, outcome="pending")
-    failed = merchant("Failed")
-    attempt(failed, minutes=1, outcome="redirected")
-    attempt(failed, minutes=2, outcome="failed", reason="timeout")
-    recovered = merchant("Recovered")
-    attempt(recovered, minutes=1, outcome="failed", reason="timeout")
-    attempt(recovered, minutes=2, outcome="redirected_after_remint")
+    attempt(never, minutes=1, outcome="failed", reason="timeout")  # tried, but no company was ever made
+    returned_only = merchant("Returned only")
+    attempt(returned_only, minutes=1, outcome="redirected", returned=True)
+    snapshot(returned_only, "not_finished")  # came back to /link/return/, but Codat says PendingAuth
+    disconnected = merchant("Disconnected")
+    snapshot(disconnected, "disconnected")
+    attention = merchant("Attention")
+    snapshot(attention, "needs_attention", platform_name="QuickBooks Online")
     linked = merchant("Linked")
-    attempt(linked, minutes=1, outcome="redirected", returned=True)
-    linked_then_failed = merchant("Linked then failed")
-    attempt(linked_then_failed, minutes=1, outcome="redirected_after_remint", returned=True)
-    attempt(linked_then_failed, minutes=2, outcome="failed", reason="upstream_error")
-    return {m.name: m for m in [never, started, pending, failed, recovered, linked, linked_then_failed]}
+    snapshot(linked, "linked")
+    return {m.name: m for m in [never, returned_only, disconnected, attention, linked]}
 
 
 EXPECTED = {
     "Never": "never_started",
-    "Started": "started",
-    "Pending": "started",  # an attempt still in progress has started
-    "Failed": "failed",
-    "Recovered": "started",  # the latest attempt decides, not an earlier failure
+    "Returned only": "not_finished",
+    "Disconnected": "disconnected",
+    "Attention": "needs_attention",
     "Linked": "linked",
-    "Linked then failed": "linked",  # came back once: linked, whatever a later visit did
 }
 
 
-def test_status_is_computed_from_the_attempts(scenarios):
+def test_status_comes_from_the_connection_snapshot(scenarios):
     assert {m.name: m.status for m in merchant_list()} == EXPECTED
 
 
-def test_the_list_shows_each_status_with_its_label(staff_client, scenarios):
+def test_the_list_shows_each_status_with_its_label_and_platform(staff_client, scenarios):
     response = staff_client.get("/staff/")
     assert response.status_code == 200
-    assert dict(rows(response)) == {name: LinkStatus.LABELS[status] for name, status in EXPECTED.items()}
+    assert dict(rows(response)) == {name: Status(status).label for name, status in EXPECTED.items()}
+    html = response.content.decode()
+    assert "QuickBooks Online" in html and "as of" in html
 
 
-def test_linked_at_and_last_attempt_come_from_the_attempts(scenarios):
+def test_platform_and_last_attempt(scenarios):
     by_name = {m.name: m for m in merchant_list()}
-    assert by_name["Never"].linked_at is None and by_name["Never"].last_attempt_at is None
-    assert by_name["Linked then failed"].linked_at == T0 + timedelta(minutes=6)
-    assert by_name["Linked then failed"].last_attempt_at == T0 + timedelta(minutes=2)
+    assert by_name["Never"].platform_name == "" and by_name["Never"].status_as_of is None
+    assert by_name["Never"].last_attempt_at == T0 + timedelta(minutes=1)
+    assert by_name["Attention"].platform_name == "QuickBooks Online"
+    assert by_name["Linked"].last_attempt_at is None
 
 
 def test_status_filter(staff_client, scenarios):
     response = staff_client.get("/staff/", {"status": "linked"})
-    assert [name for name, _ in rows(response)] == ["Linked", "Linked then failed"]
+    assert [name for name, _ in rows(response)] == ["Linked"]
     assert "with status “Linked”" in response.content.decode()
+    response = staff_client.get("/staff/", {"status": "never_started"})
+    assert [name for name, _ in rows(response)] == ["Never"]
     # an unknown status is ignored, not an error
     assert len(rows(staff_client.get("/staff/", {"status": "bogus"}))) == len(EXPECTED)
 
@@ -134,18 +144,15 @@ def test_search_input_is_escaped_and_bounded(staff_client, db):
         ("-name", ["Delta", "charlie", "Bravo", "alpha"]),
         ("created", ["Bravo", "Delta", "alpha", "charlie"]),
         ("-created", ["charlie", "alpha", "Delta", "Bravo"]),
-        ("status", ["Delta", "Bravo", "charlie", "alpha"]),  # never started, failed, started, linked
+        ("status", ["Delta", "Bravo", "charlie", "alpha"]),  # never started, not finished, needs attention, linked
         ("-status", ["alpha", "charlie", "Bravo", "Delta"]),
         ("nonsense", ["alpha", "Bravo", "charlie", "Delta"]),  # falls back to name
     ],
 )
 def test_sorting(staff_client, db, sort, expected):
-    alpha = merchant("alpha", created_days_ago=2)
-    attempt(alpha, minutes=1, outcome="redirected", returned=True)
-    bravo = merchant("Bravo", created_days_ago=4)
-    attempt(bravo, minutes=1, outcome="failed", reason="timeout")
-    charlie = merchant("charlie", created_days_ago=1)
-    attempt(charlie, minutes=1, outcome="redirected")
+    snapshot(merchant("alpha", created_days_ago=2), "linked")
+    snapshot(merchant("Bravo", created_days_ago=4), "not_finished")
+    snapshot(merchant("charlie", created_days_ago=1), "needs_attention")
     merchant("Delta", created_days_ago=3)
     response = staff_client.get("/staff/", {"sort": sort})
     assert response.status_code == 200
@@ -206,6 +213,7 @@ def test_the_detail_page_shows_logins_and_attempts_in_a_fixed_number_of_queries(
     for n in range(5):
         attempt(merchant, minutes=n, outcome="failed", reason="timeout")
     attempt(merchant, minutes=10, outcome="redirected", returned=True)
+    snapshot(merchant, "linked")
     with CaptureQueriesContext(connection) as captured:
         response = staff_client.get(f"/staff/merchants/{merchant.pk}/")
     html = response.content.decode()

@@ -8,11 +8,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from codat_sandbox import faults
-from integrations.models import LinkAttempt
-from merchants.models import Merchant
-from merchants.services import merchant_create
-from merchants.models import SignInLink
-from merchants.services import sign_in_link_issue
+from integrations.models import CompanyBinding, ConnectionSnapshot, LinkAttempt
+from merchants.models import Merchant, SignInLink
+from merchants.services import merchant_create, sign_in_link_issue
 from tests.browser import WIDTHS, axe_violations, log_in, screenshot
 from tests.factories import STAFF_PASSWORD, make_staff
 
@@ -116,7 +114,8 @@ def test_onboard_a_merchant_who_signs_in_once_and_reaches_the_sync_flow(page, br
         expect(merchant_page.locator(".site-header__user")).to_contain_text("Harbour Café · Noor Haddad")
         assert open_sync_flow(merchant_page) == 200
         expect(merchant_page.get_by_role("heading", name="Set up your sales sync")).to_be_visible()
-        assert "merchantIdentifier=POS-7781%20%2F%20Harbour" in merchant_page.url
+        harbour = CompanyBinding.objects.get(merchant__identifier__startswith="POS-7781")
+        assert f"merchantIdentifier={harbour.company_id}" in merchant_page.url
     finally:
         merchant_context.close()
     attempt = LinkAttempt.objects.get()
@@ -138,7 +137,7 @@ def test_onboard_a_merchant_who_signs_in_once_and_reaches_the_sync_flow(page, br
     # the staff page shows where the new merchant stands
     page.goto(f"{base}/staff/?q=harbour")
     row = page.get_by_role("row", name=re.compile("Harbour Café"))
-    expect(row).to_contain_text("Started")
+    expect(row).to_contain_text("Not finished")
 
 
 def test_an_expired_link_is_refused_clearly(page, base, staff):
@@ -180,10 +179,11 @@ def test_assisted_linking_records_the_staff_member(page, base, merchant_and_user
     screenshot(page, "staff-assist-select")
 
     assert open_sync_flow(page) == 200
-    assert "merchantIdentifier=Bean%20%26%20Leaf%2C%20Ltd.%20%2342" in page.url
+    assert f"merchantIdentifier={CompanyBinding.objects.get(merchant=merchant).company_id}" in page.url
     page.get_by_role("button", name="Finish").click()
     page.wait_for_url(f"{base}/staff/merchants/{merchant.pk}/link/return/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Back from Codat")
+    expect(page.get_by_text(re.compile("Connected to .* on Xero"))).to_be_visible()
     assert axe_violations(page) == []
     screenshot(page, "staff-assist-returned")
 
@@ -204,15 +204,11 @@ def test_the_merchant_list_searches_sorts_pages_and_fits_every_width(page, base,
     now = timezone.now()
     for n in range(30):
         shop = Merchant.objects.create(name=f"Shop {n:02d}", identifier=f"shop-{n:02d}")
-        if n % 3 == 0:
-            LinkAttempt.objects.create(
-                merchant=shop, platform_key="gbol", platform_name="Xero", started_at=now,
-                outcome="redirected", returned_at=now,
-            )
-        elif n % 3 == 1:
-            LinkAttempt.objects.create(
-                merchant=shop, platform_key="qhyg", platform_name="QuickBooks Online", started_at=now,
-                outcome="failed", failure_reason="timeout",
+        if n % 3 != 2:
+            ConnectionSnapshot.objects.create(
+                merchant=shop, company_id=f"company-{n}", status="linked" if n % 3 == 0 else "needs_attention",
+                platform_name="Xero" if n % 3 == 0 else "QuickBooks Online", fetched_at=now,
+                expires_at=now + timedelta(hours=1),
             )
     staff_log_in(page, base)
     expect(page.get_by_text("1–25 of 31 merchants")).to_be_visible()
@@ -227,9 +223,9 @@ def test_the_merchant_list_searches_sorts_pages_and_fits_every_width(page, base,
     expect(page.get_by_text("26–31 of 31 merchants")).to_be_visible()
 
     page.get_by_label("Name or identifier").fill("shop")
-    page.get_by_label("Link status", exact=True).select_option(label="Last attempt failed")
+    page.get_by_label("Link status", exact=True).select_option(label="Needs attention")
     page.get_by_role("button", name="Show merchants").click()
-    expect(page.get_by_text("10 merchants matching “shop” with status “Last attempt failed”")).to_be_visible()
+    expect(page.get_by_text("10 merchants matching “shop” with status “Needs attention”")).to_be_visible()
     expect(page.locator("tbody tr")).to_have_count(10)
 
     page.get_by_role("columnheader", name="Merchant").get_by_role("link").click()  # the sorted column: now Z to A

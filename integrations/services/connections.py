@@ -1,0 +1,179 @@
+"""Each merchant's connection snapshot: what Codat says about its company, kept for pages to read.
+
+The same rules as the branding cache: a page reads the database; a stale
+snapshot is served while one background refresh runs (single flight across
+processes through the row's lease); with Codat down the last snapshot is served
+with its "as of" time; a snapshot never fetched holds a page at most
+CODAT_CONNECTION_COLD_WAIT. A fresh snapshot means no Codat call at all.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from concurrent.futures import wait as wait_futures
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from merchants.models import Merchant
+
+from ..codat import (
+    CodatClient,
+    CodatError,
+    CodatNotFoundError,
+    CompanySyncStatus,
+    Configuration,
+    Connection,
+    get_codat_client,
+)
+from ..models import ConnectionSnapshot
+from . import leases, refresher
+from .freshness import due_filter, is_due, is_leased
+from .offering import offered_source_type
+from .standing import STAFF_STATUS, Standing, State, standing
+
+logger = logging.getLogger(__name__)
+
+POLL_SECONDS = 0.05
+
+
+@dataclass(frozen=True)
+class ConnectionReport:
+    """What a page shows: the standing, and how old the Codat answer behind it is."""
+
+    standing: Standing
+    as_of: datetime | None = None  # when Codat last answered; None: never asked
+    stale: bool = False  # older than the TTL: a refresh is under way or Codat is failing
+    failing_since: datetime | None = None  # the last refresh failed (Codat down): shown as "as of"
+
+
+NOT_CONNECTED = ConnectionReport(standing=Standing(State.NOT_CONNECTED))
+
+
+def connection_report(merchant: Merchant, *, wait: float | None = None) -> ConnectionReport:
+    """The merchant's connection as the snapshot has it; refreshes in the background when due."""
+    snapshot = ConnectionSnapshot.objects.filter(merchant=merchant).first()
+    if snapshot is None:
+        return NOT_CONNECTED  # no company: nothing to ask Codat
+    if _refreshable(snapshot):
+        future = refresher.submit(connection_refresh, merchant.pk)
+        if snapshot.fetched_at is None:  # never fetched: worth a short wait
+            deadline = time.monotonic() + (settings.CODAT_CONNECTION_COLD_WAIT if wait is None else wait)
+            wait_futures([future], timeout=max(0.0, deadline - time.monotonic()))
+            snapshot = _wait_for_lease(merchant.pk, deadline)
+    return report_of(snapshot)
+
+
+def connection_refresh_now(merchant: Merchant, *, wait: float | None = None) -> ConnectionReport:
+    """Ask Codat now (the merchant is back from the Sync Flow), waiting a bounded time for the answer."""
+    snapshot = ConnectionSnapshot.objects.filter(merchant=merchant).first()
+    if snapshot is None:
+        return NOT_CONNECTED
+    deadline = time.monotonic() + (settings.CODAT_CONNECTION_COLD_WAIT if wait is None else wait)
+    future = refresher.submit(connection_refresh, merchant.pk, True)
+    wait_futures([future], timeout=max(0.0, deadline - time.monotonic()))
+    return report_of(_wait_for_lease(merchant.pk, deadline))
+
+
+def connection_snapshot_start(*, merchant: Merchant, company_id: str) -> None:
+    """A newly bound company gets an empty snapshot, due at once."""
+    ConnectionSnapshot.objects.get_or_create(
+        merchant=merchant,
+        defaults={"company_id": company_id, "state": State.NOT_CONNECTED, "status": STAFF_STATUS[State.NOT_CONNECTED]},
+    )
+
+
+def connection_refresh(merchant_id: int, force: bool = False, *, codat: CodatClient | None = None) -> bool:
+    """Read the merchant's company from Codat into its snapshot, if due (or ``force``).
+
+    False if it was not due or another worker holds the lease. Raises CodatError
+    when Codat fails; the previous snapshot stays served.
+    """
+    rows = ConnectionSnapshot.objects.filter(pk=merchant_id)
+    due = None if force else due_filter(expires="expires_at", error_at="error_at")
+    if not leases.acquire(rows, also=due):
+        return False
+    try:
+        company_id = rows.values_list("company_id", flat=True).get()
+        codat = codat or get_codat_client()
+        connections = codat.list_connections(company_id)
+        configuration = _unless_missing(codat.get_configuration, company_id)
+        latest = _unless_missing(codat.get_latest_sync, company_id)
+        last_successful = _unless_missing(codat.get_last_successful_sync, company_id)
+    except CodatError as exc:
+        rows.update(error=str(exc)[:2000], error_at=timezone.now(), lease_until=None)
+        logger.warning("connection refresh for merchant %s failed: %s", merchant_id, exc)
+        raise
+    except BaseException:
+        rows.update(lease_until=None)
+        raise
+    found = _standing(connections, configuration, latest, last_successful)
+    now = timezone.now()
+    rows.update(
+        connections=[connection.to_json() for connection in connections],
+        configuration=configuration.to_json() if configuration else None,
+        latest_sync=latest.to_json() if latest else None,
+        last_successful_sync=last_successful.to_json() if last_successful else None,
+        state=found.state,
+        status=found.staff_status,
+        platform_key=found.platform_key,
+        platform_name=found.platform_name,
+        fetched_at=now,
+        expires_at=now + timedelta(seconds=settings.CODAT_CONNECTION_TTL),
+        error="",
+        error_at=None,
+        lease_until=None,
+    )
+    return True
+
+
+def report_of(snapshot: ConnectionSnapshot) -> ConnectionReport:
+    """The standing a stored snapshot describes, read back through the Codat client's parsers."""
+    found = _standing(
+        [Connection.from_json(item) for item in snapshot.connections],
+        Configuration.from_json(snapshot.configuration) if snapshot.configuration else None,
+        CompanySyncStatus.from_json(snapshot.latest_sync) if snapshot.latest_sync else None,
+        CompanySyncStatus.from_json(snapshot.last_successful_sync) if snapshot.last_successful_sync else None,
+    )
+    now = timezone.now()
+    return ConnectionReport(
+        standing=found,
+        as_of=snapshot.fetched_at,
+        stale=snapshot.expires_at is None or snapshot.expires_at <= now,
+        failing_since=snapshot.error_at if snapshot.error_at else None,
+    )
+
+
+def _standing(connections, configuration, latest, last_successful) -> Standing:
+    return standing(
+        connections=connections,
+        configuration=configuration,
+        latest_sync=latest,
+        last_successful_sync=last_successful,
+        source_type=offered_source_type(),
+        connector_key=settings.CODAT_CONNECTOR_KEY,
+    )
+
+
+def _unless_missing(operation, company_id):
+    """Codat answers 404 when there is nothing yet (no sync has run): that is an answer, not a fault."""
+    try:
+        return operation(company_id)
+    except CodatNotFoundError:
+        return None
+
+
+def _refreshable(snapshot: ConnectionSnapshot) -> bool:
+    return is_due(snapshot.expires_at, snapshot.error_at) and not is_leased(snapshot.lease_until)
+
+
+def _wait_for_lease(merchant_id: int, deadline: float) -> ConnectionSnapshot:
+    """The snapshot once no refresh holds it, or as it is when the deadline passes."""
+    while True:
+        snapshot = ConnectionSnapshot.objects.get(pk=merchant_id)
+        if not is_leased(snapshot.lease_until) or time.monotonic() >= deadline:
+            return snapshot
+        time.sleep(POLL_SECONDS)
