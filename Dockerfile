@@ -3,6 +3,7 @@
 #   docker build -t commerce-portal .
 #   docker run --env-file prod.env commerce-portal python manage.py migrate   # release step
 #   docker run --env-file prod.env -p 8000:8000 commerce-portal
+#   docker run --env-file prod.env commerce-portal docker/worker.sh             # the task worker
 # Every build step is a script under docker/; tests/deploy runs the same scripts without Docker.
 ARG PYTHON_IMAGE=python:3.11-slim
 

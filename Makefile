@@ -24,8 +24,10 @@ run: install
 	  $(BIN)/python manage.py sandbox_link "Demo Linked Ltd." gbol --tenant "Demo Bakery Ltd" >/dev/null || \
 	  echo "The linked demo merchant could not be linked in the sandbox."
 	@echo ""
-	@echo "Commerce Portal is starting on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@echo "Commerce Portal is starting on http://$(HOST):$(PORT)/ with its task worker  (Ctrl-C to stop)"
+	@$(BIN)/python manage.py db_worker --no-startup-delay & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # Debian's Chromium for the browser tests (Playwright cannot download its own here).
 browser:

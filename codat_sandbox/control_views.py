@@ -8,6 +8,8 @@ connection) with Codat's error body, never 500.
     GET|DELETE  /sandbox/control/calls                       calls answered, by operation | forget
     GET         /sandbox/control/companies                   every company, with its state
     POST        /sandbox/control/companies/{id}/{control}    one of COMPANY_CONTROLS below
+    GET         /sandbox/control/webhooks                    the webhooks sent, with their outcome
+    POST        /sandbox/control/webhooks/{id}/redeliver     send one again ({"url"?}): same id, new signature
 """
 
 from __future__ import annotations
@@ -137,3 +139,20 @@ def _arguments(body: bytes, function, fields: dict[str, str]) -> dict:
     if missing:
         raise controls.ControlError(f"Missing field(s) {', '.join(missing)}.")
     return {fields[name]: value for name, value in data.items()}
+
+
+@csrf_exempt
+@require_http_methods(["GET"])
+@_authenticated
+def control_webhooks(request):
+    return JsonResponse({"messages": controls.webhook_messages()})
+
+
+@csrf_exempt
+@require_http_methods(["POST"])
+@_authenticated
+def control_webhook_redeliver(request, message_id: str):
+    try:
+        return JsonResponse(controls.redeliver(message_id, **_arguments(request.body, controls.redeliver, {"url": "url"})))
+    except controls.ControlError as exc:
+        return _error(exc.status, str(exc))

@@ -8,6 +8,7 @@
     set_configuration(company_id, enable=False, schedule={"syncHour": 5})
     set_tenant_name(company_id, "Another tenant")         # what Finish reports from now on
     describe(company_id), companies(origin)               # one company, or all, as JSON
+    webhook_messages(), redeliver(message_id)             # the webhooks sent; send one again
 
 Bad input raises ControlError: 400 over HTTP, 404 for an unknown company or connection.
 The same controls are served over HTTP under /sandbox/control/ (control_views.py).
@@ -15,13 +16,14 @@ The same controls are served over HTTP under /sandbox/control/ (control_views.py
 
 from __future__ import annotations
 
+import json
 import uuid
 import zoneinfo
 from datetime import datetime, timezone
 
-from . import lifecycle
+from . import lifecycle, webhooks
 from .data import BY_KEY
-from .models import SandboxCompany, SandboxConfiguration, SandboxConnection, SandboxSync
+from .models import SandboxCompany, SandboxConfiguration, SandboxConnection, SandboxSync, SandboxWebhookMessage
 from .wire import company_json, configuration_json, connection_json, sync_json
 
 Status = SandboxConnection.Status
@@ -71,9 +73,7 @@ def set_connection_status(
         connection = lifecycle.connection_ensure(company, _platform_key(platform_key))
     else:
         connection = _connection(company, connection_id)
-    connection.status = status
-    connection.save(update_fields=["status"])
-    return connection
+    return lifecycle.status_set(connection, status)
 
 
 def push_sync(
@@ -221,3 +221,29 @@ def _datetime(value, name: str) -> datetime:
     except (TypeError, ValueError):
         raise ControlError(f"{name} must be an ISO 8601 date or date-time.") from None
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=timezone.utc)
+
+
+def webhook_messages(company_id=None) -> list[dict]:
+    """The webhooks the sandbox sent, oldest first, with where they went and what came back."""
+    messages = SandboxWebhookMessage.objects.all()
+    if company_id is not None:
+        messages = messages.filter(company=_company(company_id))
+    return [
+        {
+            "id": message.id,
+            "eventType": message.event_type,
+            "companyId": str(message.company_id) if message.company_id else None,
+            "target": message.target,
+            "attempts": message.attempts,
+            "lastStatus": message.last_status,
+            "body": json.loads(message.body),
+        }
+        for message in messages
+    ]
+
+
+def redeliver(message_id: str, url: str | None = None) -> dict:
+    """Send a message again now: the same webhook-id, a new timestamp and signature (Codat's retries)."""
+    if not SandboxWebhookMessage.objects.filter(pk=message_id).exists():
+        raise ControlError(f"No webhook message {str(message_id)[:40]!r}.", status=404)
+    return {"id": message_id, "status": webhooks.deliver(message_id, url=_text(url, "url", optional=True))}

@@ -12,6 +12,7 @@ import uuid
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from . import webhooks
 from .data import BY_KEY
 from .models import SandboxCompany, SandboxConfiguration, SandboxConnection, SandboxSync
 from .wire import codat_datetime
@@ -71,9 +72,19 @@ def connection_ensure(company: SandboxCompany, platform_key: str) -> SandboxConn
     """
     try:
         with transaction.atomic():
-            connection, _ = SandboxConnection.objects.get_or_create(company=company, platform_key=platform_key)
+            connection, created = SandboxConnection.objects.get_or_create(company=company, platform_key=platform_key)
     except IntegrityError:  # another worker created it first
-        connection = SandboxConnection.objects.get(company=company, platform_key=platform_key)
+        connection, created = SandboxConnection.objects.get(company=company, platform_key=platform_key), False
+    if created:
+        webhooks.connection_changed(connection, previous=None)
+    return connection
+
+
+def status_set(connection: SandboxConnection, status: str) -> SandboxConnection:
+    """Every status change goes through here, so that each is announced by its webhook."""
+    previous, connection.status = connection.status, status
+    connection.save(update_fields=["status"])
+    webhooks.connection_changed(connection, previous=previous)
     return connection
 
 
@@ -94,9 +105,9 @@ def link(
         commerce_key = commerce_key or _commerce_key_of(company)
         accounting = connection_ensure(company, accounting_key)
         for connection in (connection_ensure(company, commerce_key), accounting):
-            connection.status = Status.LINKED
             connection.errors = [_resolved(error, now) for error in connection.errors]
-            connection.save(update_fields=["status", "errors"])
+            connection.save(update_fields=["errors"])
+            status_set(connection, Status.LINKED)
         configuration = company.configuration
         configuration.configured = configuration.enable = True
         configuration.accounting_software_company_name = tenant_name or company.tenant_name or company.name
@@ -122,6 +133,7 @@ def cancel(company: SandboxCompany, *, accounting_key: str) -> SandboxConnection
             },
         ]
         connection.save(update_fields=["errors"])
+        webhooks.emit("connection.failed", connection)
     return connection
 
 

@@ -133,3 +133,23 @@ class Call(models.Model):
     status = models.PositiveSmallIntegerField()
     path = models.CharField(max_length=500)
     at = models.DateTimeField(auto_now_add=True)
+
+
+class SandboxWebhookMessage(models.Model):
+    """A webhook the sandbox sent (or tried to): Codat's ConnectionWebhook, signed as Svix signs.
+
+    Kept so tests and demos can list messages and redeliver one: the same webhook-id,
+    a new timestamp and signature, as Codat's retries and replays do.
+    """
+
+    id = models.CharField(primary_key=True, max_length=40)  # the webhook-id header, "msg_…"
+    event_type = models.CharField(max_length=64)
+    company = models.ForeignKey(SandboxCompany, on_delete=models.SET_NULL, null=True, related_name="+")
+    body = models.TextField(help_text="The exact bytes signed and sent.")
+    target = models.CharField(max_length=500, blank=True, help_text="Where it is delivered; empty: nowhere known.")
+    created = models.DateTimeField(auto_now_add=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_status = models.CharField(max_length=100, blank=True, help_text="HTTP status, or why delivery failed.")
+
+    class Meta:
+        ordering = ["created"]

@@ -18,6 +18,12 @@ urlpatterns = [
     path("control/faults", control_views.control_faults, name="control_faults"),
     path("control/calls", control_views.control_calls, name="control_calls"),
     path("control/companies", control_views.control_companies, name="control_companies"),
+    path("control/webhooks", control_views.control_webhooks, name="control_webhooks"),
+    path(
+        "control/webhooks/<str:message_id>/redeliver",
+        control_views.control_webhook_redeliver,
+        name="control_webhook_redeliver",
+    ),
     path(
         "control/companies/<str:company_id>/<str:control>",
         control_views.control_company,

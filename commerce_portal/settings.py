@@ -5,6 +5,8 @@ tests. Without CODAT_API_KEY the embedded Codat sandbox is used, and only then
 (with DEBUG on) do the usual secrets get development defaults.
 """
 
+import base64
+import hashlib
 from pathlib import Path
 
 import environ
@@ -72,6 +74,32 @@ PARTNER_BRAND_COLOR = env.str("PARTNER_BRAND_COLOR", default="#1f5fbf")
 LINK_RATE_LIMIT = env.str("LINK_RATE_LIMIT", default="10/m")
 SIGN_IN_LINK_TTL = env.int("SIGN_IN_LINK_TTL", default=72 * 60 * 60)
 
+# --- Codat webhooks ------------------------------------------------------------------
+# The sandbox signs its webhooks with a secret derived from its API key, so that a demo
+# with its own key has its own webhook secret too.
+CODAT_SANDBOX_WEBHOOK_SECRET = "whsec_" + base64.b64encode(
+    hashlib.sha256(b"codat-sandbox-webhooks:" + CODAT_SANDBOX_API_KEY.encode()).digest()
+).decode()
+# Every secret Codat may sign with: several while a secret is being rotated.
+CODAT_WEBHOOK_SECRETS = env.list(
+    "CODAT_WEBHOOK_SECRETS", default=[CODAT_SANDBOX_WEBHOOK_SECRET] if CODAT_SANDBOX_ENABLED else []
+)
+CODAT_WEBHOOK_MAX_BYTES = env.int("CODAT_WEBHOOK_MAX_BYTES", default=256 * 1024)
+# Where the sandbox delivers its webhooks (default: this app's /webhooks/codat/ on the origin
+# the change was made from), and whether it delivers them at all.
+CODAT_SANDBOX_WEBHOOK_URL = env.str("CODAT_SANDBOX_WEBHOOK_URL", default="")
+CODAT_SANDBOX_WEBHOOK_DELIVERY = env.bool("CODAT_SANDBOX_WEBHOOK_DELIVERY", default=True)
+# The portal's public origin for links in emails (https://portal.example). Empty: the
+# origin Codat delivered the webhook to, which is the portal's own public address.
+PORTAL_URL = env.str("PORTAL_URL", default="")
+
+# --- Email -------------------------------------------------------------------------
+# django-environ URLs: smtp://user:password@host:587/?tls=True, consolemail://
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+vars().update(EMAIL_CONFIG)  # django-environ's documented idiom: EMAIL_BACKEND, EMAIL_HOST, ...
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)  # a stuck mail server must not hold a worker
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Commerce Portal <no-reply@localhost>")
+
 # --- Django core ---------------------------------------------------------------
 DEBUG = env.bool("DEBUG", default=CODAT_SANDBOX_ENABLED)
 _dev_defaults = CODAT_SANDBOX_ENABLED and DEBUG
@@ -108,6 +136,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "csp",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "commerce_portal",
     "merchants",
     "integrations",
@@ -201,7 +231,14 @@ LOGOUT_REDIRECT_URL = "login"
 # Where a login that belongs to no merchant lands: the first area whose permission it holds.
 NON_MERCHANT_HOMES = [("staff.view_merchant_status", "staff:merchants")]
 # What /readyz reports without failing on: name → dotted path of a function(database_ok) -> dict.
-READINESS_REPORTS = {"codat": "integrations.health.codat_readiness"}
+READINESS_REPORTS = {
+    "codat": "integrations.health.codat_readiness",
+    "codat_webhooks": "integrations.health.webhook_readiness",
+}
+
+# Background work (webhook processing, email, "refresh all"): Django's Tasks framework through
+# the django-tasks backport, queued in the database; `manage.py db_worker` runs them.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # Failed-login throttling, per account and address; staff unlock in the admin.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)

@@ -19,6 +19,7 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("theme-<str:version>.css", views.theme_css, name="theme_css"),
+    path("webhooks/", include("integrations.webhook_urls")),
     path("sign-in/", include("merchants.urls")),
     path("staff/", include("staff.urls")),
     path("", include("integrations.urls")),

@@ -10,9 +10,10 @@ from commerce_portal.admin import ReadOnlyAdmin
 
 from . import logos
 from .codat import CodatError
-from .models import Integration, LinkAttempt
+from .models import Integration, LinkAttempt, WebhookEvent
 from .services.branding import branding_evict, branding_refresh
-from .services.refresh_all import FAILED, REFRESHED, branding_refresh_all
+from .services.webhooks import webhook_reprocess
+from .tasks import refresh_all_branding
 
 REFRESH_PERMISSION = "integrations.refresh_branding"
 
@@ -102,20 +103,40 @@ class BrandingCacheAdmin(ReadOnlyAdmin):
         return super().changelist_view(request, extra_context)
 
     def refresh_all_view(self, request):
-        """The "Refresh all" button: the catalogue, then every integration's branding."""
+        """The "Refresh all" button: the catalogue, then every integration's branding, on the task queue."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         if not self.has_refresh_permission(request):
             raise PermissionDenied
-        report = branding_refresh_all(force=True)
-        if report.catalogue == FAILED:
-            self.message_user(request, f"Could not refresh the catalogue: {report.catalogue_problem}", messages.ERROR)
-        refreshed = report.count(REFRESHED)
-        if refreshed:
-            self.message_user(
-                request, f"Refreshed the catalogue and branding for {refreshed} integration(s).", messages.SUCCESS
-            )
-        for entry in report.entries:
-            if entry.failed:
-                self.message_user(request, f"Could not refresh {entry.key}: {entry.problem}", messages.ERROR)
+        refresh_all_branding.enqueue(force=True)
+        self.message_user(
+            request,
+            "Refreshing the catalogue and every integration's branding in the background. "
+            "Reload this page in a minute to see the result.",
+            messages.INFO,
+        )
         return redirect("admin:integrations_integration_changelist")
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(ReadOnlyAdmin):
+    """Codat's webhooks as received: what each did, and a way to run one again."""
+
+    list_display = ["received_at", "event_type", "merchant", "state", "short_detail", "generated_at"]
+    list_filter = ["state", "event_type"]
+    search_fields = ["webhook_id", "company_id", "merchant__name", "merchant__identifier"]
+    date_hierarchy = "received_at"
+    list_select_related = ["merchant"]
+    actions = ["reprocess"]
+
+    @admin.display(description="Detail")
+    def short_detail(self, obj):
+        return (obj.detail[:100] + "…") if len(obj.detail) > 100 else obj.detail
+
+    @admin.action(description="Reprocess (re-read the company from Codat)", permissions=["reprocess"])
+    def reprocess(self, request, queryset):
+        count = webhook_reprocess(queryset)
+        self.message_user(request, f"Queued {count} event(s) to be processed again.", messages.SUCCESS)
+
+    def has_reprocess_permission(self, request):
+        return request.user.has_perm("integrations.reprocess_webhookevent")

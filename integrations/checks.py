@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.core import checks
+from standardwebhooks import Webhook
 
 from .services.offering import PLATFORM_KEY
 from .services.rate_limits import parse_rate
@@ -47,4 +48,35 @@ def check_codat_settings(app_configs=None, **kwargs):
         parse_rate(settings.LINK_RATE_LIMIT)
     except Exception as exc:
         problems.append(checks.Error(str(exc), id="commerce_portal.E006"))
+    return problems
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_webhook_secrets(app_configs=None, **kwargs):
+    if not settings.CODAT_SANDBOX_ENABLED and not settings.CODAT_WEBHOOK_SECRETS:
+        return [
+            checks.Warning(
+                "CODAT_WEBHOOK_SECRETS is empty: every Codat webhook will be refused, so disconnections "
+                "made outside the portal go unnoticed until the next snapshot refresh.",
+                hint="Copy the signing secret (whsec_…) from Codat's portal, Settings > Webhooks.",
+                id="commerce_portal.W005",
+            )
+        ]
+    return []
+
+
+@checks.register()
+def check_webhook_secret_format(app_configs=None, **kwargs):
+    problems = []
+    for secret in settings.CODAT_WEBHOOK_SECRETS:
+        try:
+            Webhook(secret)
+        except Exception:
+            problems.append(
+                checks.Error(
+                    "A CODAT_WEBHOOK_SECRETS entry is not a whsec_ signing secret.",  # never echo the secret
+                    hint="Use the secrets exactly as Codat's portal shows them, comma-separated.",
+                    id="commerce_portal.E008",
+                )
+            )
     return problems

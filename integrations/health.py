@@ -24,3 +24,13 @@ def codat_readiness(*, database_ok: bool) -> dict:
         return {"ok": None, "detail": "catalogue never fetched"}
     failing = bool(state.last_error_at and state.last_error_at > state.fetched_at)
     return {"ok": not failing, "last_success": state.fetched_at.isoformat()}
+
+
+def webhook_readiness(*, database_ok: bool) -> dict:
+    """When the last verified webhook arrived: a silently disabled endpoint shows as an old date."""
+    from .services.webhooks import last_verified_at
+
+    if not database_ok:
+        return {"ok": None, "detail": "unknown: database unavailable"}
+    last = last_verified_at()
+    return {"ok": None, "last_verified": last.isoformat() if last else None}

@@ -165,9 +165,50 @@ class ConnectionSnapshot(models.Model):
     error = models.TextField(blank=True)
     error_at = models.DateTimeField(null=True, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
+    # Set when a webhook told us the connection broke (the merchant was emailed and sees a
+    # banner); cleared when it is connected again.
+    alert = models.CharField(max_length=64, blank=True)
+    alert_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["status"])]
 
     def __str__(self):
         return f"{self.merchant_id}: {self.state or 'never fetched'}"
+
+
+class WebhookEvent(models.Model):
+    """A message Codat delivered to /webhooks/codat/, stored before it is processed.
+
+    ``webhook_id`` (the Svix message id) stays the same across Codat's retries: the unique
+    constraint makes a redelivery a no-op. The payload's statuses are never trusted;
+    processing re-reads the company from Codat.
+    """
+
+    class State(models.TextChoices):
+        RECEIVED = "received", "Received"
+        PROCESSED = "processed", "Processed"
+        IGNORED = "ignored", "Ignored"
+        FAILED = "failed", "Failed"
+
+    webhook_id = models.CharField(max_length=200, unique=True)
+    event_type = models.CharField(max_length=64, db_index=True)
+    company_id = models.CharField(max_length=64, blank=True, db_index=True)
+    merchant = models.ForeignKey(
+        "merchants.Merchant", on_delete=models.SET_NULL, null=True, blank=True, related_name="webhook_events"
+    )
+    generated_at = models.DateTimeField(null=True, blank=True, help_text="When Codat generated it.")
+    received_at = models.DateTimeField(db_index=True)
+    body = models.JSONField()
+    # Where Codat delivered it (our public origin): the base of links in emails.
+    origin = models.CharField(max_length=200, blank=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.RECEIVED)
+    detail = models.TextField(blank=True, help_text="Why it was ignored or failed, or what it did.")
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        permissions = [("reprocess_webhookevent", "Can reprocess webhook events")]
+
+    def __str__(self):
+        return f"{self.event_type} {self.webhook_id}"

@@ -9,5 +9,6 @@ urlpatterns = [
     path("link/", views.LinkStartView.as_view(), name="link_start"),
     path("link/return/", views.LinkReturnView.as_view(), name="link_return"),
     path("connection/", views.ConnectionView.as_view(), name="connection"),
+    path("connection/state/", views.ConnectionStateView.as_view(), name="connection_state"),
     re_path(r"^logos/(?P<digest>[0-9a-f]{64})\.(?P<extension>png|jpg|gif|webp|svg)$", views.logo, name="logo"),
 ]

@@ -11,7 +11,7 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,9 +25,8 @@ from merchants.selectors import merchant_for_user
 
 from . import logos
 from .forms import LinkForm
-from .models import LinkAttempt, Logo
+from .models import ConnectionSnapshot, LinkAttempt, Logo
 from .services import rate_limits
-from .services.companies import company_bound
 from .services.connections import connection_refresh_now, connection_report
 from .services.link import LinkFailed, link_return, link_start
 from .services.offering import NotOffered, offered_source_type, offers
@@ -79,13 +78,18 @@ class MerchantPageView(LoginRequiredMixin, View):
         return reverse("integrations:link_start")
 
     def render(self, template: str, context: dict | None = None, *, status: int = 200) -> HttpResponse:
+        # A snapshot exists once the merchant has a company: then every page leads to
+        # "Your connection", and a connection that broke is announced on every page.
+        snapshot = (
+            ConnectionSnapshot.objects.filter(merchant=self.merchant).values("alert_at", "platform_name").first()
+        )
         context = {
             "merchant": self.merchant,
             "back_url": self.get_back_url(),
             "banner_template": self.banner_template,
             "link_action": self.get_link_action(),
-            # Once there is a company, every page leads to "Your connection".
-            "connection_url": self.get_connection_url() if company_bound(self.merchant) else None,
+            "connection_url": self.get_connection_url() if snapshot else None,
+            "connection_alert": snapshot if snapshot and snapshot["alert_at"] else None,
             **(context or {}),
         }
         return render(self.request, template, context, status=status)
@@ -113,7 +117,8 @@ class ConnectionView(MerchantPageView):
     def get(self, request, *args, **kwargs):
         report = connection_report(self.merchant)
         standing = report.standing
-        context = {"report": report, "standing": standing, "platform_kind": platform_kind()}
+        # The page itself says what broke: no banner pointing at the page you are on.
+        context = {"report": report, "standing": standing, "platform_kind": platform_kind(), "connection_alert": None}
         if standing.state == State.NOT_CONNECTED:
             context["offers"] = offers()
         elif standing.state in (State.CONNECTED, State.SYNCING):
@@ -172,6 +177,18 @@ class LinkStartView(MerchantPageView):
 
     def _refused(self, reason: str, message: str) -> HttpResponse:
         return self.render("integrations/refused.html", {"message": message}, status=REFUSAL_STATUS.get(reason, 400))
+
+
+class ConnectionStateView(MerchantPageView):
+    """The connection's state as JSON, for the open "Your connection" page to notice a change (no Codat call)."""
+
+    http_method_names = ["get"]
+
+    def get(self, request, *args, **kwargs):
+        report = connection_report(self.merchant, wait=0)
+        response = JsonResponse({"state": report.standing.state, "alert": report.alerted_at is not None})
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 class LinkReturnView(MerchantPageView):

@@ -50,23 +50,30 @@ def page(browser):
 
 
 @pytest.fixture
-def warm_live_cache(transactional_db):
-    """Catalogue and branding fetched in advance, as `make run` does."""
-    from integrations.models import Integration
-    from integrations.services.branding import branding_refresh
-    from integrations.services.catalogue import catalogue_refresh
-
-    catalogue_refresh(force=True)
-    for key in Integration.objects.values_list("key", flat=True):
-        branding_refresh(key, force=True)
+def warm_live_cache(transactional_db, warm_catalogue):
+    """Catalogue and branding fetched in advance, as `make run` does (copies of the session's; see conftest)."""
+    warm_catalogue.install()
 
 
 def log_in(page, base_url, username="bean", password="correct horse battery staple"):
+    """Through the log-in form, as a person does."""
     page.goto(f"{base_url}/accounts/login/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(f"{base_url}/")
+
+
+def logged_in(page, base_url, user, path="/"):
+    """Already logged in (a session made server-side), at ``path``: for tests about what comes after the form."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": base_url}])
+    page.goto(f"{base_url}{path}")
 
 
 def axe_violations(page) -> list[str]:

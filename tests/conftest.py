@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import collections
 import threading
+from dataclasses import dataclass
+from datetime import timedelta
 
 import httpx
 import pytest
+from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
 
 from codat_sandbox import faults
 from codat_sandbox.transport import SandboxTransport
 from integrations.codat import CodatClient, use_client
 from integrations.codat.factory import IN_PROCESS_ORIGIN as SANDBOX_ORIGIN, default_user_agent
+from integrations.models import CatalogueState, Integration, Logo
 from integrations.services import refresher
+from integrations.services.offers_cache import forget_offers
+from integrations.services.refresh_all import branding_refresh_all
 from tests.factories import MERCHANT_PASSWORD, make_merchant, make_staff
 from tests.browser import browser, page, warm_live_cache  # noqa: F401  (fixtures, one per session)
 
@@ -67,6 +75,8 @@ def sandbox_client(transport: httpx.BaseTransport | None = None, **options) -> C
 def _isolation(settings):
     # Password hashing is deliberately slow; tests need it correct, not slow.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The sandbox's webhooks are recorded, not sent, unless a test asks (tests/integrations/test_webhooks.py).
+    settings.CODAT_SANDBOX_WEBHOOK_DELIVERY = False
     cache.clear()
     yield
     # Background refreshes must not outlive the test that started them.
@@ -115,16 +125,48 @@ def staff_client(client, staff_user):
     return client
 
 
-@pytest.fixture
-def warm_cache(db, counting):
-    """Catalogue and branding fetched once; returns the counting transport, reset to zero."""
-    from integrations.models import Integration
-    from integrations.services.branding import branding_refresh
-    from integrations.services.catalogue import catalogue_refresh
+@dataclass(frozen=True)
+class WarmCatalogue:
+    """The catalogue, branding and logos a forced refresh from the sandbox leaves, as plain field values."""
 
-    catalogue_refresh(force=True)
-    for key in Integration.objects.values_list("key", flat=True):
-        branding_refresh(key, force=True)
-    counting.paths.clear()
-    counting.requests.clear()
+    state: dict
+    integrations: list[dict]
+    logos: list[dict]
+
+    def install(self) -> None:
+        """Copies of the rows, fetched just now and fresh for CODAT_BRANDING_TTL, as `make run` leaves them."""
+        now = timezone.now()
+        expires = now + timedelta(seconds=settings.CODAT_BRANDING_TTL)
+        CatalogueState.objects.bulk_create([CatalogueState(**{**self.state, "fetched_at": now, "expires_at": expires})])
+        Integration.objects.bulk_create(
+            Integration(**{**row, "listed_at": now, "branding_fetched_at": now, "branding_expires_at": expires})
+            for row in self.integrations
+        )
+        Logo.objects.bulk_create(Logo(**{**row, "fetched_at": now}) for row in self.logos)
+        forget_offers()
+
+
+@pytest.fixture(scope="session")
+def warm_catalogue(django_db_setup, django_db_blocker) -> WarmCatalogue:
+    """Fetched from the sandbox once per session, in a transaction rolled back; tests get copies."""
+    with django_db_blocker.unblock(), use_client(sandbox_client()), transaction.atomic():
+        report = branding_refresh_all(force=True)
+        assert report.ok and report.count("refreshed") == Integration.objects.count() > 0, report
+        warm = WarmCatalogue(
+            state=CatalogueState.objects.values().get(),
+            integrations=list(Integration.objects.values()),
+            # ids left to the database: on PostgreSQL an explicit id would not advance the sequence
+            logos=[
+                {**{k: v for k, v in row.items() if k != "id"}, "data": bytes(row["data"])}
+                for row in Logo.objects.values().order_by("id")
+            ],
+        )
+        transaction.set_rollback(True)
+    return warm
+
+
+@pytest.fixture
+def warm_cache(db, counting, warm_catalogue):
+    """Catalogue and branding fresh in the database; returns the counting transport, at zero."""
+    warm_catalogue.install()
     return counting

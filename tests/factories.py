@@ -27,8 +27,8 @@ _pos_staff_migration = importlib.import_module("staff.migrations.0002_pos_staff_
 
 
 def make_merchant(*, identifier: str | None = None, name: str | None = None, username: str | None = None,
-                  password: str | None = MERCHANT_PASSWORD, email: str = "") -> tuple[Merchant, object]:
-    """A merchant and its first login."""
+                  password: str | None = MERCHANT_PASSWORD, email: str = "", **fields) -> tuple[Merchant, object]:
+    """A merchant and its first login (``password=None``: none set yet, as onboarding leaves it)."""
     n = next(_numbers)
     return merchant_create(
         identifier=identifier or f"Merchant #{n}",
@@ -36,6 +36,7 @@ def make_merchant(*, identifier: str | None = None, name: str | None = None, use
         username=username or f"merchant{n}",
         password=password,
         email=email,
+        **fields,
     )
 
 

@@ -136,3 +136,15 @@ def test_brand_color_check():
 def test_empty_allowed_hosts_is_flagged(debug, expected):
     with override_settings(ALLOWED_HOSTS=[], DEBUG=debug):
         assert [message.id for message in check_allowed_hosts()] == [expected]
+
+
+def test_webhook_secret_checks():
+    from integrations.checks import check_webhook_secret_format, check_webhook_secrets
+
+    with override_settings(CODAT_SANDBOX_ENABLED=False, CODAT_WEBHOOK_SECRETS=[]):
+        assert [m.id for m in check_webhook_secrets()] == ["commerce_portal.W005"]
+    with override_settings(CODAT_SANDBOX_ENABLED=True, CODAT_WEBHOOK_SECRETS=[]):
+        assert check_webhook_secrets() == []
+    with override_settings(CODAT_WEBHOOK_SECRETS=["whsec_not base64!", "whsec_c2VjcmV0"]):
+        (error,) = check_webhook_secret_format()
+        assert error.id == "commerce_portal.E008" and "not base64" not in error.msg  # the secret is never echoed

@@ -48,6 +48,7 @@ class ConnectionReport:
     as_of: datetime | None = None  # when Codat last answered; None: never asked
     stale: bool = False  # older than the TTL: a refresh is under way or Codat is failing
     failing_since: datetime | None = None  # the last refresh failed (Codat down): shown as "as of"
+    alerted_at: datetime | None = None  # a webhook said it broke, and the merchant was told
 
 
 NOT_CONNECTED = ConnectionReport(standing=Standing(State.NOT_CONNECTED))
@@ -144,6 +145,7 @@ def report_of(snapshot: ConnectionSnapshot) -> ConnectionReport:
         as_of=snapshot.fetched_at,
         stale=snapshot.expires_at is None or snapshot.expires_at <= now,
         failing_since=snapshot.error_at if snapshot.error_at else None,
+        alerted_at=snapshot.alert_at,
     )
 
 

@@ -26,6 +26,20 @@
     });
   });
 
+  // "Your connection" follows Codat: when a webhook changes the state, show the new page.
+  // The endpoint reads the snapshot only, so polling costs no Codat call.
+  var watched = document.querySelector("[data-poll-url][data-state]");
+  if (watched && window.fetch) {
+    var poll = function () {
+      if (document.hidden) return;
+      fetch(watched.getAttribute("data-poll-url"), { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (data) { if (data && data.state !== watched.getAttribute("data-state")) window.location.reload(); })
+        .catch(function () {});
+    };
+    window.setInterval(poll, 5000);
+  }
+
   // Copy buttons: <button data-copy="#id">.
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-copy]");

@@ -1,16 +1,25 @@
-"""The image, replayed once per run (tests/deploy/image.py), and gunicorn started from it."""
+"""The image, replayed once per run (tests/deploy/image.py), and gunicorn started from it.
+
+Replaying the build is the slowest step of the suite (most of it a pip install into a fresh
+virtualenv, in a process of its own). So, when any selected test needs the image, the build
+starts in a background thread as soon as the tests are collected and those tests run last:
+the build overlaps the rest of the run instead of holding it up. Its failure fails the tests
+that need it, as before.
+"""
 
 from __future__ import annotations
 
 import http.client
-import signal
-import socket
+import shutil
 import subprocess
-import time
+import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.servers import free_port, stop, wait_until_healthy
 
 from .image import ReplayedImage
 from .production import HOST, ROOT, production_env
@@ -18,11 +27,55 @@ from .production import HOST, ROOT, production_env
 FRAMED_BY = "https://pos.example.com"
 
 
+class _BackgroundBuild:
+    def __init__(self):
+        self.workspace = Path(tempfile.mkdtemp(prefix="replayed-image-"))
+        self.image = ReplayedImage(ROOT, self.workspace)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._build, name="replay-image-build")
+        self.thread.start()
+
+    def _build(self):
+        try:
+            self.image.build()
+        except BaseException as exc:  # handed to the tests that need the image
+            self.error = exc
+
+    def result(self) -> ReplayedImage:
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.image
+
+    def discard(self):
+        self.thread.join()
+        shutil.rmtree(self.workspace, ignore_errors=True)
+
+
+_build: _BackgroundBuild | None = None
+
+
+@pytest.hookimpl(trylast=True)  # after -k and -m have deselected what will not run
+def pytest_collection_modifyitems(config, items):
+    global _build
+    needs_image = [item for item in items if "image" in getattr(item, "fixturenames", ())]
+    if not needs_image or config.option.collectonly:
+        return
+    # Last, in their own order: test_image.py's last test stops the module's server.
+    later = set(map(id, needs_image))
+    items[:] = [item for item in items if id(item) not in later] + needs_image
+    _build = _BackgroundBuild()
+
+
+def pytest_sessionfinish(session):
+    if _build is not None:
+        _build.discard()
+
+
 @pytest.fixture(scope="session")
-def image(tmp_path_factory) -> ReplayedImage:
-    built = ReplayedImage(ROOT, tmp_path_factory.mktemp("docker"))
-    built.build()
-    return built
+def image() -> ReplayedImage:
+    assert _build is not None, "the image build starts at collection, for the tests that use this fixture"
+    return _build.result()
 
 
 @dataclass
@@ -51,15 +104,7 @@ class Server:
         return self.log.read_text()
 
     def stop(self) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(timeout=40)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        return stop(self.process, timeout=40)
 
 
 @pytest.fixture(scope="module")
@@ -80,25 +125,10 @@ def server(image, tmp_path_factory):
     log = data / "gunicorn.log"
     with log.open("w") as sink:
         process = image.popen(image.cmd, env, stdout=sink, stderr=subprocess.STDOUT)
-    running = Server(process, port, log, env, files_before)
     try:
-        _wait_until_healthy(running)
-        yield running
+        wait_until_healthy(process, f"http://127.0.0.1:{port}", log=log)
+        yield Server(process, port, log, env, files_before)
     finally:
         if process.poll() is None:
             process.kill()
             process.wait()
-
-
-def _wait_until_healthy(server: Server, deadline: float = 60) -> None:
-    stop_at = time.monotonic() + deadline
-    while time.monotonic() < stop_at:
-        if server.process.poll() is not None:
-            pytest.fail(f"the container's CMD exited with {server.process.returncode}:\n{server.output()}")
-        try:
-            if server.get("/healthz")[0] == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"/healthz did not answer 200 within {deadline}s:\n{server.output()}")

@@ -37,6 +37,8 @@ class ReplayedImage:
         self.user = self.cmd = self.healthcheck = None
         self.executed: list[str] = []
         self.skipped: list[str] = []
+        # Read now: the build may run in a thread while tests change os.environ.
+        self._passthrough = {k: v for k, v in os.environ.items() if k.startswith(_BUILD_PASSTHROUGH)}
 
     def host(self, container_path: str) -> Path:
         return self.root / container_path.lstrip("/")
@@ -121,11 +123,10 @@ class ReplayedImage:
         if not command.startswith("docker/"):
             self.skipped.append(command)
             return
-        passthrough = {k: v for k, v in os.environ.items() if k.startswith(_BUILD_PASSTHROUGH)}
         result = subprocess.run(
             ["/bin/sh", "-c", command],
             cwd=self.host(self.workdir),
-            env={**passthrough, **self.env},
+            env={**self._passthrough, **self.env},
             capture_output=True,
             text=True,
             timeout=600,

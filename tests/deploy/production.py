@@ -1,5 +1,6 @@
 """Production-like environments for the deploy tests, and a fresh Django process to run them in."""
 
+import base64
 import json
 import os
 import secrets
@@ -21,6 +22,7 @@ def production_env(**overrides: str) -> dict[str, str]:
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": HOST,
         "CSRF_TRUSTED_ORIGINS": f"https://{HOST}",
+        "CODAT_WEBHOOK_SECRETS": "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode(),
         **overrides,
     }
 

@@ -2,8 +2,10 @@
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 
 from integrations.models import LinkAttempt
+from tests.factories import make_merchant
 
 pytestmark = pytest.mark.django_db
 
@@ -18,15 +20,11 @@ def test_link_starts_are_limited_per_merchant(merchant_client, warm_cache, setti
     assert warm_cache.mints == 3 and LinkAttempt.objects.count() == 3
 
 
-def test_the_limit_is_per_merchant(client, merchant_client, warm_cache, settings):
-    from merchants.services import merchant_create
-
+def test_the_limit_is_per_merchant(merchant_client, warm_cache, settings):
     settings.LINK_RATE_LIMIT = "1/m"
     assert merchant_client.post("/link/", {"platform_key": "gbol"}).status_code == 302
     assert merchant_client.post("/link/", {"platform_key": "gbol"}).status_code == 429
-    _, other = merchant_create(identifier="other", name="Other", username="other", password="x")
-    from django.test import Client
-
+    _, other = make_merchant()
     second = Client()
     second.force_login(other)
     assert second.post("/link/", {"platform_key": "gbol"}).status_code == 302
@@ -69,7 +67,6 @@ def test_staff_can_unlock_an_account(client, merchant_and_user, settings, django
 def test_staff_unlock_through_the_admin(client, merchant_and_user, settings, django_user_model):
     from axes.models import AccessAttempt
     from django.contrib.auth.models import Permission
-    from django.test import Client
 
     for _ in range(settings.AXES_FAILURE_LIMIT):
         login(client, "wrong")

@@ -4,7 +4,8 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
-from integrations.models import Integration, LinkAttempt, Logo
+from integrations.models import Integration, Logo
+from tests.factories import make_link_attempt
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/integrations/integration/"
@@ -59,10 +60,19 @@ def test_evict_action_forgets_branding_and_logos(operator, warm_cache):
     assert not Logo.objects.filter(integration_id="gbol").exists()
 
 
-def test_refresh_all_refreshes_catalogue_and_every_entry(operator, warm_cache):
+@pytest.mark.django_db(transaction=True)  # the worker manages its own database connections
+def test_refresh_all_runs_on_the_task_queue(operator, warm_cache):
+    from django_tasks_db.models import DBTaskResult
+
+    from tests.webhook_helpers import run_tasks
+
     response = operator.post(f"{CHANGELIST}refresh-all/", follow=True)
-    assert "Refreshed the catalogue and branding for 14 integration(s)." in response.content.decode()
+    assert "in the background" in response.content.decode()
+    assert warm_cache.total == 0  # the request itself waited on nothing
+    run_tasks()  # the real worker
     assert warm_cache.branding_calls == 14 and warm_cache.count("/config/integrations") == 15
+    (result,) = DBTaskResult.objects.all()
+    assert result.status == "SUCCESSFUL" and result.return_value["summary"] == "14 refreshed, 0 kept, 0 failed"
 
 
 def test_without_the_permission_there_are_no_actions_and_refresh_all_is_403(viewer, warm_cache):
@@ -80,10 +90,11 @@ def test_merchants_cannot_reach_the_admin(merchant_client):
 
 def test_link_attempts_are_read_only(client, django_user_model, merchant):
     client.force_login(staff_user(django_user_model, "auditor", "view_linkattempt", "change_linkattempt", "delete_linkattempt", "add_linkattempt"))
-    attempt = LinkAttempt.objects.create(merchant=merchant, platform_key="gbol", platform_name="Xero", started_at=timezone.now(), outcome="failed", failure_reason="timeout", correlation_id="abc123")
+    attempt = make_link_attempt(merchant, outcome="failed", failure_reason="timeout", correlation_id="abc123")
     assert "abc123" in client.get(f"/admin/integrations/linkattempt/{attempt.pk}/change/").content.decode()
     assert client.get("/admin/integrations/linkattempt/add/").status_code == 403
     assert client.post(f"/admin/integrations/linkattempt/{attempt.pk}/delete/", {"post": "yes"}).status_code == 403
-    client.post(f"/admin/integrations/linkattempt/{attempt.pk}/change/", {"outcome": "redirected"})
+    # Refused outright: an editable admin would answer this incomplete form with 200 and errors.
+    assert client.post(f"/admin/integrations/linkattempt/{attempt.pk}/change/", {"outcome": "redirected"}).status_code == 403
     attempt.refresh_from_db()
     assert attempt.outcome == "failed"

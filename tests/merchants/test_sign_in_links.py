@@ -14,10 +14,10 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from merchants.services import merchant_create
 from merchants.models import SignInLink
 from merchants.selectors import SignInLinkState
 from merchants.services import SignInLinkUnusable, sign_in_link_issue, sign_in_link_redeem
+from tests.factories import make_merchant, make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -27,9 +27,9 @@ GOOD_PASSWORD = "plum-orchard-Tuesday-47"
 @pytest.fixture
 def newcomer(db):
     """A freshly onboarded merchant's user: no password yet."""
-    merchant, user = merchant_create(
+    merchant, user = make_merchant(
         identifier="deli-43", name="Corner Deli", username="amelie@example.com", email="amelie@example.com",
-        first_name="Amélie Dubois",
+        first_name="Amélie Dubois", password=None,
     )
     return user
 
@@ -67,10 +67,9 @@ def test_only_a_hash_of_the_token_is_stored_and_the_link_expires_after_the_setti
     assert issued.token not in repr(issued)
 
 
-def test_the_default_lifetime_is_72_hours():
-    from django.conf import settings
-
-    assert settings.SIGN_IN_LINK_TTL == 72 * 60 * 60
+def test_a_link_lasts_72_hours_by_default(newcomer, staff_user):
+    link = sign_in_link_issue(user=newcomer, created_by=staff_user).link
+    assert link.expires_at - link.created_at == timedelta(hours=72)
 
 
 def test_open_set_password_and_land_on_the_selection_page(client, issued, newcomer, warm_cache):
@@ -223,9 +222,7 @@ def test_concurrent_redeems_let_exactly_one_through(newcomer_tx):
 
 @pytest.fixture
 def newcomer_tx(transactional_db):
-    from tests.factories import make_staff
-
-    merchant, user = merchant_create(identifier="race", name="Race", username="race@example.com")
+    merchant, user = make_merchant(username="race@example.com", password=None)
     return user, sign_in_link_issue(user=user, created_by=make_staff())
 
 
@@ -296,10 +293,12 @@ def test_staff_issue_a_new_link_from_the_merchants_page(staff_client, issued, ne
     assert response.status_code == 201
     assert "no-store" in response["Cache-Control"]
     assert "Hand over this sign-in link" in text(response)
+    new_token = text(response).split("/sign-in/?token=", 1)[1].split("<", 1)[0]
+    assert len(new_token) >= 43
     assert SignInLink.objects.filter(user=newcomer, voided_at__isnull=True, used_at__isnull=True).count() == 1
     assert open_link(Client(), issued.token, follow=True).status_code == 410
-    page = text(staff_client.get(f"/staff/merchants/{merchant.pk}/"))
-    assert issued.token not in page  # the merchant's page never shows a token
+    # The new link is shown once, in that answer: never again on the merchant's page.
+    assert new_token not in text(staff_client.get(f"/staff/merchants/{merchant.pk}/"))
 
 
 def test_issuing_by_get_does_nothing(staff_client, issued, newcomer):

@@ -9,15 +9,15 @@ from django.conf import settings
 from django.test import Client
 
 from codat_sandbox import faults
-from merchants.services import merchant_create
-from tests.servers import gunicorn, shared_env
+from tests.factories import make_merchant
+from tests.servers import gunicorns, shared_env
 
 pytestmark = [pytest.mark.multiprocess, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def session_cookie(db):
-    _, user = merchant_create(identifier="Bean & Leaf, Ltd. #42", name="Bean & Leaf", username="bean", password="pw")
+    _, user = make_merchant(name="Bean & Leaf")
     client = Client()
     client.force_login(user)
     return {settings.SESSION_COOKIE_NAME: client.cookies[settings.SESSION_COOKIE_NAME].value}
@@ -26,8 +26,8 @@ def session_cookie(db):
 @pytest.fixture
 def instances(session_cookie):
     env = shared_env(LINK_RATE_LIMIT="3/m")
-    with gunicorn(env) as first, gunicorn(env) as second:
-        yield first, second
+    with gunicorns(env, count=2) as urls:
+        yield urls
     faults.reset()
 
 

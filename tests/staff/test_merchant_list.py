@@ -9,9 +9,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from integrations.models import ConnectionSnapshot, LinkAttempt
+from integrations.models import ConnectionSnapshot
 from merchants.models import Merchant
 from staff.selectors import Status, merchant_list
+from tests.factories import make_link_attempt, make_login
 
 pytestmark = pytest.mark.django_db
 
@@ -20,10 +21,8 @@ T0 = timezone.now() - timedelta(days=10)
 
 def attempt(merchant, *, minutes: int, outcome: str, returned: bool = False, reason: str = ""):
     started = T0 + timedelta(minutes=minutes)
-    return LinkAttempt.objects.create(
-        merchant=merchant,
-        platform_key="gbol",
-        platform_name="Xero",
+    return make_link_attempt(
+        merchant,
         started_at=started,
         finished_at=started if outcome != "pending" else None,
         outcome=outcome,
@@ -225,9 +224,6 @@ def test_the_detail_page_shows_logins_and_attempts_in_a_fixed_number_of_queries(
 
 
 def test_the_detail_page_costs_the_same_however_many_logins_and_links(staff_client, staff_user, merchant_and_user):
-    from django.contrib.auth import get_user_model
-
-    from merchants.models import Membership
     from merchants.services import sign_in_link_issue
 
     merchant, user = merchant_and_user
@@ -240,7 +236,6 @@ def test_the_detail_page_costs_the_same_however_many_logins_and_links(staff_clie
     sign_in_link_issue(user=user, created_by=staff_user)
     one = queries()
     for n in range(4):
-        colleague = get_user_model().objects.create_user(f"colleague{n}")
-        Membership.objects.create(user=colleague, merchant=merchant)
+        colleague = make_login(merchant, password=None)
         sign_in_link_issue(user=colleague, created_by=staff_user)
     assert queries() == one

@@ -1,0 +1,88 @@
+"""Which logo bytes we accept: the size cap, the declared type (and its aliases), and what the bytes really are."""
+
+import io
+
+import pytest
+from PIL import Image
+
+from integrations.logos import LogoRejected, sniff, validate
+
+SVG = b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"/>'
+
+
+def raster(kind: str) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (2, 2), "red").save(buffer, kind)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("kind, content_type", [("PNG", "image/png"), ("JPEG", "image/jpeg"), ("GIF", "image/gif"), ("WEBP", "image/webp")])
+def test_raster_images_are_known_by_their_bytes(kind, content_type):
+    data = raster(kind)
+    assert sniff(data) == content_type
+    assert sniff(data[:20]) is None  # a truncated image is not an image
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        SVG,
+        b"  \n" + SVG,
+        b'<?xml version="1.0" encoding="UTF-8"?>\n' + SVG,
+        b'<?xml version="1.0"?><!-- made by hand -->\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "x.dtd">\n' + SVG,
+        b"\xef\xbb\xbf" + SVG,  # a UTF-8 byte-order mark first
+        b"<SVG>" + SVG[4:],
+    ],
+    ids=["bare", "leading-space", "xml-declaration", "comment-and-doctype", "bom", "upper-case"],
+)
+def test_svg_is_known_by_its_root_element(data):
+    assert sniff(data) == "image/svg+xml"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"<html><body>" + SVG + b"</body></html>",  # an SVG inside something else is that something else
+        b"<svgx/>",
+        b"<!-- " + b"x" * 5000 + b" -->" + SVG,  # the root is looked for in the first 4 KiB only
+        b"plain text",
+        b"",
+        b"\x89PNG\r\n\x1a\n",  # a PNG signature and nothing after it
+    ],
+    ids=["html", "other-element", "root-too-late", "text", "empty", "png-signature-only"],
+)
+def test_anything_else_is_not_an_image(data):
+    assert sniff(data) is None
+
+
+@pytest.mark.parametrize(
+    "declared, data, served_as",
+    [
+        ("image/png", raster("PNG"), "image/png"),
+        ("image/jpg", raster("JPEG"), "image/jpeg"),  # aliases some servers send
+        ("image/pjpeg", raster("JPEG"), "image/jpeg"),
+        ("", raster("GIF"), "image/gif"),  # no type, or a generic one: the bytes decide
+        ("application/octet-stream", SVG, "image/svg+xml"),
+        ("image/svg+xml", SVG, "image/svg+xml"),
+    ],
+)
+def test_accepted_logos_are_served_as_what_they_are(declared, data, served_as):
+    assert validate(declared, data, max_bytes=len(data)) == served_as  # exactly at the cap is allowed
+
+
+@pytest.mark.parametrize(
+    "declared, data, message",
+    [
+        ("image/png", raster("PNG") + b"\0", "logo is 80 bytes, over the 79-byte cap"),
+        ("text/html", SVG, "logo has content type 'text/html', not an image type we serve"),
+        ("image/png", SVG, "logo claims image/png but is image/svg+xml"),
+        ("image/jpg", raster("PNG"), "logo claims image/jpeg but is image/png"),
+        ("image/png", b"plain text", "logo bytes are not a PNG, JPEG, GIF, WebP or SVG image"),
+        ("", b"<html></html>", "logo bytes are not a PNG, JPEG, GIF, WebP or SVG image"),
+    ],
+    ids=["over-the-cap", "not-an-image-type", "svg-as-png", "png-as-jpeg-alias", "text-as-png", "untyped-html"],
+)
+def test_rejected_logos_say_why(declared, data, message):
+    with pytest.raises(LogoRejected) as rejected:
+        validate(declared, data, max_bytes=79)
+    assert str(rejected.value) == message
