@@ -21,7 +21,7 @@ run: install
 	@$(BIN)/python manage.py refresh_branding || echo "Branding cache not fully warmed; pages fall back to monograms until it is."
 	@$(BIN)/python manage.py ensure_demo_merchant
 	@$(BIN)/python manage.py bind_companies "Demo Linked Ltd." >/dev/null && \
-	  $(BIN)/python manage.py sandbox_link "Demo Linked Ltd." gbol --tenant "Demo Bakery Ltd" >/dev/null || \
+	  $(BIN)/python manage.py sandbox_link "Demo Linked Ltd." gbol --tenant "Demo Bakery Ltd" --sync 2000 >/dev/null || \
 	  echo "The linked demo merchant could not be linked in the sandbox."
 	@echo ""
 	@echo "Commerce Portal is starting on http://$(HOST):$(PORT)/ with its task worker  (Ctrl-C to stop)"

@@ -49,10 +49,11 @@ def test_codat_failure_exits_non_zero_and_binds_nothing(counting, sandbox_faults
 def test_sandbox_link_links_the_company_tagged_with_the_identifier(counting):
     make_merchant(identifier="Demo Linked Ltd.")
     run("bind_companies")
-    assert run("sandbox_link", "Demo Linked Ltd.", "gbol", "--tenant", "Demo Bakery Ltd").strip() == (
+    assert run("sandbox_link", "Demo Linked Ltd.", "gbol", "--tenant", "Demo Bakery Ltd", "--sync", "2000").strip() == (
         "Demo Linked Ltd.: Xero Linked"
     )
     (company,) = controls.companies()
     assert company["configuration"]["accountingSoftwareCompanyName"] == "Demo Bakery Ltd"
+    assert [sync["syncStatusCode"] for sync in company["syncs"]] == [2000]
     with pytest.raises(CommandError, match="0 sandbox companies"):
         run("sandbox_link", "Nobody", "gbol")

@@ -4,7 +4,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from merchants.services import merchant_create
 
-# (identifier, name, username, first name): both log in with the password "demo".
+# (identifier, name, username, first name): both log in with the password "demo". Their email
+# addresses make the merchant emails visible in make run's output (the console email backend).
 DEMO_MERCHANTS = [
     ("Demo Merchant Ltd.", "Demo Coffee Co.", "demo", "Dee"),
     # make run links this one in the sandbox, so its "Your connection" page shows a live connection.
@@ -26,6 +27,7 @@ class Command(BaseCommand):
                     identifier=identifier,
                     name=name,
                     username=username,
+                    email=f"{username}@example.com",
                     password=DEMO_PASSWORD,
                     first_name=first_name,
                     last_name="Mo",
