@@ -42,11 +42,11 @@ class SyncOffer:
     reason: str = ""
 
 
-def sync_offer(standing: Standing, *, fetched: bool) -> SyncOffer:
+def sync_offer(standing: Standing) -> SyncOffer:
     """A sync may be requested when the accounting connection is Linked, the merchant's sync is
-    configured and enabled (Codat's own readiness rule), and no sync is running."""
-    if not fetched:
-        return SyncOffer(False, "Codat hasn’t been asked about this merchant yet: refresh from Codat first.")
+    configured and enabled (Codat's own readiness rule), and no sync is running.
+
+    Read from the snapshot: a merchant Codat was never asked about has no connection yet."""
     connection = standing.connection
     platform = standing.platform_name or "their accounting software"
     latest = standing.latest_sync
@@ -192,7 +192,7 @@ def sync_request_send(
     snapshot = ConnectionSnapshot.objects.filter(merchant=merchant).first()
     if snapshot is None:
         raise SyncNotOffered("Merchant must connect their accounting software first.")
-    offer = sync_offer(report_of(snapshot).standing, fetched=snapshot.fetched_at is not None)
+    offer = sync_offer(report_of(snapshot).standing)
     if not offer.allowed:
         raise SyncNotOffered(offer.reason)
     request = _record(merchant=merchant, user=user, token=token, company_id=snapshot.company_id, date_range=date_range)

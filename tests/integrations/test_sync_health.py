@@ -115,33 +115,32 @@ def sync(code: int) -> CompanySyncStatus:
 
 
 @pytest.mark.parametrize(
-    "standing, fetched, allowed, reason",
+    "standing, allowed, reason",
     [
-        (Standing(State.CONNECTED, XERO, READY, sync(2000)), True, True, ""),
-        (Standing(State.LAST_SYNC_FAILED, XERO, READY, sync(5130)), True, True, ""),
-        (Standing(State.NEEDS_ATTENTION, XERO, READY, sync(4000)), True, True, ""),
-        (Standing(State.CONNECTED, XERO, READY), False, False, "refresh from Codat first"),
-        (Standing(State.NOT_CONNECTED), True, False, "Merchant must connect their accounting software first."),
-        (Standing(State.NOT_FINISHED, Connection(**{**XERO.__dict__, "status": "PendingAuth"}), READY), True, False,
+        (Standing(State.CONNECTED, XERO, READY, sync(2000)), True, ""),
+        (Standing(State.LAST_SYNC_FAILED, XERO, READY, sync(5130)), True, ""),
+        (Standing(State.NEEDS_ATTENTION, XERO, READY, sync(4000)), True, ""),
+        (Standing(State.NOT_CONNECTED), False, "Merchant must connect their accounting software first."),
+        (Standing(State.NOT_FINISHED, Connection(**{**XERO.__dict__, "status": "PendingAuth"}), READY), False,
          "Merchant must finish connecting Xero."),
-        (Standing(State.DISCONNECTED, Connection(**{**XERO.__dict__, "status": "Deauthorized"}), READY), True, False,
+        (Standing(State.DISCONNECTED, Connection(**{**XERO.__dict__, "status": "Deauthorized"}), READY), False,
          "Merchant must reconnect Xero."),
-        (Standing(State.DISCONNECTED, Connection(**{**XERO.__dict__, "status": "Unlinked"}), READY), True, False,
+        (Standing(State.DISCONNECTED, Connection(**{**XERO.__dict__, "status": "Unlinked"}), READY), False,
          "Merchant must reconnect Xero."),
-        (Standing(State.DISCONNECTED, XERO, READY, sync(4220)), True, False, "Merchant must reconnect Xero."),
-        (Standing(State.SETUP_NOT_FINISHED, XERO, Configuration(enable=True, configured=False)), True, False,
+        (Standing(State.DISCONNECTED, XERO, READY, sync(4220)), False, "Merchant must reconnect Xero."),
+        (Standing(State.SETUP_NOT_FINISHED, XERO, Configuration(enable=True, configured=False)), False,
          "Merchant must finish their sync settings"),
-        (Standing(State.PAUSED, XERO, Configuration(enable=False, configured=True)), True, False,
+        (Standing(State.PAUSED, XERO, Configuration(enable=False, configured=True)), False,
          "Merchant must turn sync back on"),
-        (Standing(State.CONNECTED, XERO, Configuration(enable=None, configured=True)), True, False,
+        (Standing(State.CONNECTED, XERO, Configuration(enable=None, configured=True)), False,
          "hasn’t said whether"),
-        (Standing(State.CONNECTED, XERO, None), True, False, "hasn’t said whether"),
-        (Standing(State.SYNCING, XERO, READY, sync(1000)), True, False, "A sync is in progress"),
-        (Standing(State.SYNCING, XERO, READY, sync(1010)), True, False, "A sync is in progress"),
+        (Standing(State.CONNECTED, XERO, None), False, "hasn’t said whether"),
+        (Standing(State.SYNCING, XERO, READY, sync(1000)), False, "A sync is in progress"),
+        (Standing(State.SYNCING, XERO, READY, sync(1010)), False, "A sync is in progress"),
     ],
 )
-def test_a_sync_is_offered_only_when_linked_configured_enabled_and_idle(standing, fetched, allowed, reason):
-    offer = sync_offer(standing, fetched=fetched)
+def test_a_sync_is_offered_only_when_linked_configured_enabled_and_idle(standing, allowed, reason):
+    offer = sync_offer(standing)
     assert offer.allowed is allowed
     assert reason in offer.reason and (offer.reason == "") is allowed
 
