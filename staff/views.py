@@ -27,7 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from integrations.codat import CodatError, CodatRateLimitedError, CodatTimeoutError
 from integrations.services.connections import connection_refresh_now, connection_report
-from integrations.services.standing import sync_outcome_label
+from integrations.services.standing import State, sync_outcome_label
 from integrations.services.sync_requests import (
     SyncAlreadyRequested,
     SyncNotOffered,
@@ -53,6 +53,7 @@ from .selectors import (
 )
 
 PAGE_SIZE = 25
+SCHEDULED_STATES = (State.CONNECTED, State.SYNCING, State.NEEDS_ATTENTION, State.LAST_SYNC_FAILED)
 SORT_LABELS = {
     "name": "Name (A to Z)",
     "-name": "Name (Z to A)",
@@ -197,7 +198,8 @@ def merchant_detail(request, merchant_id: int):
             "report": report,
             "standing": standing,
             "latest_label": sync_outcome_label(standing.latest_sync.status_code) if standing.latest_sync else "",
-            "next_sync": standing.next_sync_after(timezone.now()),
+            # Only while scheduled syncs run: a disconnected, unfinished or paused one has none.
+            "next_sync": standing.next_sync_after(timezone.now()) if standing.state in SCHEDULED_STATES else None,
             "offer": sync_offer(standing),
             "time_zone": settings.STAFF_TIME_ZONE,
             "logins": merchant_logins(merchant=merchant),
@@ -322,7 +324,7 @@ def _send(request, template, merchant, report, form, *, date_range=None):
     messages.success(
         request,
         f"Codat accepted {what} (sync {sent.sync_id or 'without an id'}): it shows as "
-        f"{sync_outcome_label(sent.sync_status_code) or 'requested'} below.",
+        f"“{sync_outcome_label(sent.sync_status_code) or 'Requested'}” below.",
     )
     return redirect("staff:merchant_detail", merchant.pk)
 

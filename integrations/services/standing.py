@@ -56,8 +56,8 @@ def sync_outcome(code: int) -> SyncOutcome:
 _OUTCOME_LABELS = {
     SyncOutcome.IN_PROGRESS: "In progress",
     SyncOutcome.SUCCESS: "Success",
-    SyncOutcome.MERCHANT_ACTION: "Failed: merchant can fix",
-    SyncOutcome.CODAT_SIDE: "Failed: Codat’s side",
+    SyncOutcome.MERCHANT_ACTION: "Failed (merchant can fix)",
+    SyncOutcome.CODAT_SIDE: "Failed (Codat’s side)",
     SyncOutcome.UNKNOWN: "Unknown outcome",
 }
 

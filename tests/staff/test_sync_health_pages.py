@@ -101,15 +101,15 @@ def test_a_merchant_whose_latest_sync_is_5130_is_under_needs_attention_with_that
 
     everyone = rows(staff_client.get("/staff/"))
     assert len(everyone) == 8
-    assert "Failed: Codat’s side 5130" in everyone["Codat failed"]
+    assert "Failed (Codat’s side) 5130" in everyone["Codat failed"]
     assert "Success 2000" in everyone["Healthy"]
 
     response = staff_client.get("/staff/", {"attention": "1"})
     assert response.status_code == 200
     attention = rows(response)
     assert set(attention) == {"Codat failed", "Fix settings", "Gone", "Paused", "Half set up"}
-    assert "Failed: Codat’s side 5130" in attention["Codat failed"] and "Xero" in attention["Codat failed"]
-    assert "Failed: merchant can fix 4000" in attention["Fix settings"]
+    assert "Failed (Codat’s side) 5130" in attention["Codat failed"] and "Xero" in attention["Codat failed"]
+    assert "Failed (merchant can fix) 4000" in attention["Fix settings"]
     assert "5 merchants needing attention." in html_of(response)
     assert 'id="id_attention" value="1" aria-describedby="id_attention_help" checked' in html_of(response)
     assert counting.total == 0  # the list reads snapshots, never Codat
@@ -181,11 +181,11 @@ def test_the_detail_page_shows_the_connection_the_last_syncs_and_history_without
     assert "Connected to" not in html and "Needs attention" in html
     summary = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html.split('<dl class="summary"', 1)[1].split("</dl>", 1)[0]))
     for expected in ("Platform Xero (Linked)", "Tenant name Bean & Leaf Trading Ltd", "Setup Configured, sync on",
-                 "Schedule Daily at 02:00 Europe/London", "next expected after", "Last sync Failed: merchant can fix (4000)"):
+                 "Schedule Daily at 02:00 Europe/London", "next expected after", "Last sync Failed (merchant can fix) (4000)"):
         assert expected in summary, expected
     assert "Last 3 syncs, newest first" in html
     first = latest_row(html)
-    assert "Failed: merchant can fix 4000 · PushError" in first
+    assert "Failed (merchant can fix) 4000 · PushError" in first
     assert "Choose an account for card fees." in first and "Codat’s detail: NullReferenceException in MapFees" in first
     assert "Success, no data to send 2040 · Complete" in text(html) and ">No</td>" in html
     sync_ids = [s["syncId"] for s in controls.describe(linked)["syncs"]]
