@@ -11,7 +11,7 @@ def fill_last_sync_columns(apps, schema_editor):
     from datetime import datetime, timezone
 
     Snapshot = apps.get_model("integrations", "ConnectionSnapshot")
-    for snapshot in Snapshot.objects.exclude(latest_sync=None).only("pk", "latest_sync"):
+    for snapshot in Snapshot.objects.filter(latest_sync__isnull=False).only("pk", "latest_sync"):
         latest = snapshot.latest_sync if isinstance(snapshot.latest_sync, dict) else {}
         code = latest.get("syncStatusCode")
         try:
