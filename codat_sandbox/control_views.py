@@ -55,6 +55,26 @@ COMPANY_CONTROLS = {
         },
     ),
     "tenant-name": (controls.set_tenant_name, {"tenantName": "tenant_name"}),
+    "sync-script": (
+        controls.script_syncs,
+        {
+            "statusCode": "status_code",
+            "errorMessage": "error_message",
+            "syncExceptionMessage": "sync_exception_message",
+            "dataPushed": "data_pushed",
+            "completeAfterSeconds": "complete_after_seconds",
+        },
+    ),
+    "complete-sync": (
+        controls.complete_sync,
+        {
+            "syncId": "sync_id",
+            "statusCode": "status_code",
+            "errorMessage": "error_message",
+            "syncExceptionMessage": "sync_exception_message",
+            "dataPushed": "data_pushed",
+        },
+    ),
 }
 
 

@@ -7,6 +7,8 @@
     push_sync(company_id, status_code=4260, error_message="Accounting subscription expired")
     set_configuration(company_id, enable=False, schedule={"syncHour": 5})
     set_tenant_name(company_id, "Another tenant")         # what Finish reports from now on
+    script_syncs(company_id, status_code=5130, complete_after_seconds=2)   # how requested syncs end
+    complete_sync(company_id)                             # end the requested sync(s) in progress now
     describe(company_id), companies(origin)               # one company, or all, as JSON
     webhook_messages(), redeliver(message_id)             # the webhooks sent; send one again
 
@@ -24,7 +26,7 @@ from datetime import datetime, timezone
 from . import lifecycle, webhooks
 from .data import BY_KEY
 from .models import SandboxCompany, SandboxConfiguration, SandboxConnection, SandboxSync, SandboxWebhookMessage
-from .wire import company_json, configuration_json, connection_json, sync_json
+from .wire import company_json, configuration_json, connection_json, requested_sync_json, sync_json
 
 Status = SandboxConnection.Status
 
@@ -97,6 +99,92 @@ def push_sync(
     )
 
 
+# The most a scripted sync may wait before it ends on its own: "a short delay", for demos and tests.
+MAX_COMPLETE_AFTER_SECONDS = 3600
+
+
+def script_syncs(
+    company_id,
+    *,
+    status_code: int = 2000,
+    error_message: str = "",
+    sync_exception_message: str = "",
+    data_pushed: bool | None = None,
+    complete_after_seconds: float | None = None,
+) -> SandboxCompany:
+    """How the syncs requested from now on end: with ``status_code`` (2000-5999), when
+    complete_sync says so or, with ``complete_after_seconds``, on the first read after that delay."""
+    company = _company(company_id)
+    if (
+        not isinstance(status_code, int)
+        or isinstance(status_code, bool)
+        or not lifecycle.SUCCESS_CODES.start <= status_code <= 5999
+    ):
+        raise ControlError("statusCode must be the code a finished sync ends with (2000-5999).")
+    script = {
+        "statusCode": status_code,
+        "errorMessage": _text(error_message, "errorMessage"),
+        "syncExceptionMessage": _text(sync_exception_message, "syncExceptionMessage"),
+    }
+    if _flag(data_pushed, "dataPushed") is not None:
+        script["dataPushed"] = data_pushed
+    if complete_after_seconds is not None:
+        if (
+            not isinstance(complete_after_seconds, (int, float))
+            or isinstance(complete_after_seconds, bool)
+            or not 0 <= complete_after_seconds <= MAX_COMPLETE_AFTER_SECONDS
+        ):
+            raise ControlError(f"completeAfterSeconds must be a number from 0 to {MAX_COMPLETE_AFTER_SECONDS}.")
+        script["completeAfterSeconds"] = complete_after_seconds
+    company.sync_script = script
+    company.save(update_fields=["sync_script"])
+    return company
+
+
+def complete_sync(
+    company_id,
+    *,
+    sync_id: str | None = None,
+    status_code: int | None = None,
+    error_message: str | None = None,
+    sync_exception_message: str | None = None,
+    data_pushed: bool | None = None,
+) -> list[SandboxSync]:
+    """End the sync ``sync_id`` (default: every one in progress) as given, else as scripted, else 2000."""
+    company = _company(company_id)
+    if status_code is not None and (
+        not isinstance(status_code, int)
+        or isinstance(status_code, bool)
+        or not lifecycle.SUCCESS_CODES.start <= status_code <= 5999
+    ):
+        raise ControlError("statusCode must be the code a finished sync ends with (2000-5999).")
+    running = company.syncs.filter(
+        status_code__gte=lifecycle.IN_PROGRESS_CODES.start, status_code__lt=lifecycle.IN_PROGRESS_CODES.stop
+    )
+    if sync_id is not None:
+        try:
+            found = company.syncs.filter(sync_id=uuid.UUID(str(sync_id))).first()
+        except ValueError:
+            found = None
+        if found is None:
+            raise ControlError(f"Company {company.id} has no sync with ID {str(sync_id)[:64]}.", status=404)
+        running = running.filter(pk=found.pk)
+        if not running.exists():
+            raise ControlError(f"Sync {found.sync_id} is not in progress (its code is {found.status_code}).")
+    syncs = list(running)
+    if not syncs:
+        raise ControlError(f"No sync is in progress for company {company.id}.")
+    options = dict(
+        status_code=status_code,
+        error_message=_text(error_message, "errorMessage", optional=True),
+        exception_message=_text(sync_exception_message, "syncExceptionMessage", optional=True),
+        data_pushed=_flag(data_pushed, "dataPushed"),
+    )
+    for sync in syncs:
+        lifecycle.sync_complete(sync, **options)
+    return syncs
+
+
 def set_configuration(
     company_id,
     *,
@@ -128,25 +216,32 @@ def set_tenant_name(company_id, tenant_name: str) -> SandboxCompany:
     return company
 
 
-def describe(company_id, origin: str = "") -> dict:
-    """A company with its connections, configuration and syncs, in Codat's shapes."""
-    return _describe(_company(company_id), origin)
-
-
 def companies(origin: str = "") -> list[dict]:
     """Every company, described; ``origin`` is where its URLs point."""
+    lifecycle.syncs_complete_due()
     queryset = SandboxCompany.objects.select_related("configuration").prefetch_related("connections", "syncs")
     return [_describe(company, origin) for company in queryset]
 
 
+def describe(company_id, origin: str = "") -> dict:
+    """A company with its connections, configuration and syncs, in Codat's shapes."""
+    company = _company(company_id)
+    lifecycle.syncs_complete_due(company)
+    return _describe(company, origin)
+
+
 def _describe(company: SandboxCompany, origin: str) -> dict:
+    syncs = list(company.syncs.all())
     return {
         **company_json(company, origin),
         "merchantIdentifier": company.merchant_identifier,
         "tenantName": company.tenant_name,
         "connections": [connection_json(c, origin) for c in company.connections.all()],
         "configuration": configuration_json(company.configuration),
-        "syncs": [sync_json(sync) for sync in company.syncs.all()],
+        "syncs": [sync_json(sync) for sync in syncs],
+        # What was asked through request-sync and request-sync-for-date-range, newest first.
+        "requestedSyncs": [requested_sync_json(sync) for sync in syncs if sync.kind != SandboxSync.Kind.SCRIPTED],
+        "syncScript": company.sync_script,
     }
 
 

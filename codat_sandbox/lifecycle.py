@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -25,6 +26,12 @@ _NOT_IN_COMPANY_NAMES = re.compile(r"[^A-Za-z0-9\s\-',&@.,?!]")
 
 # Codat's 2xxx codes: the run succeeded (2000 wrote data, 2040 had nothing to write).
 SUCCESS_CODES = range(2000, 3000)
+# 1xxx: still running (1000 started, 1010 running for over ten minutes).
+IN_PROGRESS_CODES = range(1000, 2000)
+STARTED = 1000
+# Codat's troubleshooting guide: the error a company without two Linked connections syncs into.
+NOT_TWO_LINKED = "Company needs to have two valid data connections."
+NOT_CONFIGURED = "Config contains required accounts without selections."
 
 # Codat's "Partner Commerce" connector: linked when a control links a company that was never
 # started, so has no commerce connection yet.
@@ -170,6 +177,111 @@ def sync_record(
         if status_code in SUCCESS_CODES:
             company.connections.filter(status=Status.LINKED).update(last_sync=sync.sync_utc)
     return sync
+
+
+def sync_request(
+    company: SandboxCompany,
+    *,
+    kind: str,
+    sync_to: datetime | None = None,
+    start: datetime | None = None,
+    finish: datetime | None = None,
+) -> SandboxSync:
+    """What request-sync and request-sync-for-date-range start: a run in progress (1000).
+
+    request-sync runs from the end of the last successful sync (else the schedule's start date)
+    up to ``sync_to`` (else now), as Codat's description says. The run ends as the company's
+    sync_script says: when a control completes it, or on the first read after its delay. A
+    company that cannot sync fails at once with 4000, with the message Codat's guide gives.
+    """
+    now = timezone.now()
+    if kind == SandboxSync.Kind.LATEST:
+        last = company.syncs.filter(status_code__gte=SUCCESS_CODES.start, status_code__lt=SUCCESS_CODES.stop).first()
+        start = (last.range_finish or last.sync_utc) if last else company.configuration.start_date
+        finish = sync_to or now
+    script = dict(company.sync_script or {})
+    delay = script.pop("completeAfterSeconds", None)
+    sync = SandboxSync.objects.create(
+        company=company,
+        kind=kind,
+        requested_at=now,
+        sync_to=sync_to,
+        range_start=start,
+        range_finish=finish,
+        status_code=STARTED,
+        status=_sync_status_text(STARTED),
+        data_pushed=False,
+        sync_utc=now,
+        outcome=script,
+        complete_at=now + timedelta(seconds=delay) if delay is not None else None,
+    )
+    problem = _cannot_sync(company)
+    if problem:
+        sync_complete(sync, status_code=4000, error_message=problem, exception_message=problem)
+    return sync
+
+
+def sync_complete(
+    sync: SandboxSync,
+    *,
+    status_code: int | None = None,
+    error_message: str | None = None,
+    exception_message: str | None = None,
+    data_pushed: bool | None = None,
+) -> bool:
+    """End a run that is in progress: as given, else as scripted when it was requested, else 2000.
+
+    A conditional UPDATE, so that two readers finding it due end it once. False if it had ended.
+    """
+    outcome = sync.outcome or {}
+    code = status_code if status_code is not None else outcome.get("statusCode", 2000)
+    pushed = data_pushed if data_pushed is not None else outcome.get("dataPushed")
+    now = timezone.now()
+    with transaction.atomic():
+        ended = SandboxSync.objects.filter(
+            pk=sync.pk, status_code__gte=IN_PROGRESS_CODES.start, status_code__lt=IN_PROGRESS_CODES.stop
+        ).update(
+            status_code=code,
+            status=_sync_status_text(code),
+            error_message=error_message if error_message is not None else outcome.get("errorMessage", ""),
+            exception_message=(
+                exception_message if exception_message is not None else outcome.get("syncExceptionMessage", "")
+            ),
+            data_pushed=code == 2000 if pushed is None else pushed,
+            sync_utc=now,
+            complete_at=None,
+        )
+        if ended and code in SUCCESS_CODES:
+            sync.company.connections.filter(status=Status.LINKED).update(last_sync=now)
+    sync.refresh_from_db()
+    return bool(ended)
+
+
+def syncs_complete_due(company: SandboxCompany | None = None) -> None:
+    """End the runs (of ``company``, or of all) whose scripted delay has passed: called before
+    anything reads the syncs."""
+    syncs = company.syncs.all() if company is not None else SandboxSync.objects.select_related("company")
+    due = syncs.filter(
+        status_code__gte=IN_PROGRESS_CODES.start,
+        status_code__lt=IN_PROGRESS_CODES.stop,
+        complete_at__isnull=False,
+        complete_at__lte=timezone.now(),
+    )
+    for sync in due:
+        sync_complete(sync)
+
+
+def _cannot_sync(company: SandboxCompany) -> str:
+    linked = {
+        BY_KEY[connection.platform_key].source_type
+        for connection in company.connections.filter(status=Status.LINKED)
+        if connection.platform_key in BY_KEY
+    }
+    if not {"Commerce", "Accounting"} <= linked:
+        return NOT_TWO_LINKED
+    if not company.configuration.configured:
+        return NOT_CONFIGURED
+    return ""
 
 
 def _sync_status_text(status_code: int) -> str:

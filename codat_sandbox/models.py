@@ -19,6 +19,9 @@ class SandboxCompany(models.Model):
     created = models.DateTimeField(auto_now_add=True)
     # Scripted by controls: the accounting tenant name Finish reports; empty means the company's name.
     tenant_name = models.CharField(max_length=255, blank=True)
+    # Scripted by controls: how the syncs requested from now on end, in Codat's names
+    # ({statusCode, errorMessage, syncExceptionMessage, dataPushed, completeAfterSeconds}).
+    sync_script = models.JSONField(default=dict, blank=True)
 
     class Meta:
         verbose_name_plural = "sandbox companies"
@@ -77,7 +80,12 @@ class SandboxConfiguration(models.Model):
 
 
 class SandboxSync(models.Model):
-    """One Sync for Commerce run, as scripted by controls; the newest is the latest."""
+    """One Sync for Commerce run: scripted by controls, or requested through the API; the newest is the latest."""
+
+    class Kind(models.TextChoices):
+        SCRIPTED = "scripted"  # pushed by a control, already finished
+        LATEST = "latest"  # request-sync
+        HISTORIC = "historic"  # request-sync-for-date-range
 
     company = models.ForeignKey(SandboxCompany, on_delete=models.CASCADE, related_name="syncs")
     sync_id = models.UUIDField(default=uuid.uuid4, unique=True)
@@ -87,6 +95,16 @@ class SandboxSync(models.Model):
     exception_message = models.TextField(blank=True)
     data_pushed = models.BooleanField(default=False)
     sync_utc = models.DateTimeField(default=timezone.now)
+    # What was requested, for syncs requested through the API (the record of date-range requests).
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.SCRIPTED)
+    requested_at = models.DateTimeField(null=True, blank=True)
+    sync_to = models.DateTimeField(null=True, blank=True, help_text="request-sync's syncTo, if sent.")
+    range_start = models.DateTimeField(null=True, blank=True)
+    range_finish = models.DateTimeField(null=True, blank=True)
+    # An in-progress run ends when a control says so, or on the first read after this time.
+    complete_at = models.DateTimeField(null=True, blank=True)
+    # How it ends: the company's sync_script when it was requested (empty: 2000).
+    outcome = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-sync_utc", "-id"]

@@ -83,3 +83,39 @@ def sync_json(sync: SandboxSync) -> dict:
         "syncUtc": codat_datetime(sync.sync_utc),
         "dataPushed": sync.data_pushed,
     }
+
+
+def sync_summary_json(sync: SandboxSync, origin: str) -> dict:
+    """SyncSummary: what request-sync and request-sync-for-date-range answer. Its commerceSyncId
+    is the run's syncId in list-syncs (the spec does not say how the two relate; the sandbox
+    makes them one, so the run can be found again)."""
+    return {
+        "syncDateRangeUtc": {
+            "start": codat_datetime(sync.range_start),
+            "finish": codat_datetime(sync.range_finish),
+        },
+        "companyId": str(sync.company_id),
+        "commerceSyncId": str(sync.sync_id),
+        "syncStatusCode": sync.status_code,
+        "syncStatus": sync.status,
+        "errorMessage": sync.error_message,
+        "syncExceptionMessage": sync.exception_message,
+        "syncUtc": codat_datetime(sync.sync_utc),
+        "dataConnections": [connection_json(c, origin) for c in sync.company.connections.all()],
+        "dataPushed": sync.data_pushed,
+    }
+
+
+def requested_sync_json(sync: SandboxSync) -> dict:
+    """What was asked of the sandbox for a requested run (the controls' record, not a Codat shape)."""
+    return {
+        "syncId": str(sync.sync_id),
+        "kind": sync.kind,
+        "requestedAt": codat_datetime(sync.requested_at),
+        "syncTo": codat_datetime(sync.sync_to) if sync.sync_to else None,
+        "dateRange": {
+            "start": codat_datetime(sync.range_start) if sync.range_start else None,
+            "finish": codat_datetime(sync.range_finish) if sync.range_finish else None,
+        },
+        "syncStatusCode": sync.status_code,
+    }

@@ -60,10 +60,14 @@ CODAT_BRANDING_TTL = env.int("CODAT_BRANDING_TTL", default=24 * 60 * 60)
 CODAT_BRANDING_COLD_WAIT = env.float("CODAT_BRANDING_COLD_WAIT", default=1.5)
 
 # --- Connection snapshots --------------------------------------------------------
-# Each refresh costs 4 Codat calls. Codat allows 1,000 a day per connected company (plus
+# Each refresh costs 5 Codat calls. Codat allows 1,000 a day per connected company (plus
 # 1,000): a snapshot at most 10 minutes old keeps even a merchant who never leaves the
 # page well inside that, and webhooks and the return from the Sync Flow refresh at once.
 CODAT_CONNECTION_TTL = env.int("CODAT_CONNECTION_TTL", default=10 * 60)
+# While a sync is running, its snapshot is asked about again this soon (staff are waiting on it).
+CODAT_CONNECTION_SYNCING_TTL = env.int("CODAT_CONNECTION_SYNCING_TTL", default=60)
+# The longest date range staff may ask Codat to sync, in days (see README, "Sync a date range").
+CODAT_SYNC_RANGE_MAX_DAYS = env.int("CODAT_SYNC_RANGE_MAX_DAYS", default=31)
 # The most a page waits for a snapshot that was never fetched (or on the return from Codat).
 CODAT_CONNECTION_COLD_WAIT = env.float("CODAT_CONNECTION_COLD_WAIT", default=3.0)
 CODAT_LOGO_MAX_BYTES = env.int("CODAT_LOGO_MAX_BYTES", default=512 * 1024)
@@ -252,6 +256,9 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# The IANA zone the staff area shows times in (UTC is on hover): one per deployment, since a
+# POS support team works from one place. Merchants' pages keep TIME_ZONE.
+STAFF_TIME_ZONE = env.str("STAFF_TIME_ZONE", default=TIME_ZONE)
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

@@ -10,7 +10,7 @@ from commerce_portal.admin import ReadOnlyAdmin
 
 from . import logos
 from .codat import CodatError
-from .models import Integration, LinkAttempt, WebhookEvent
+from .models import Integration, LinkAttempt, SyncRequest, WebhookEvent
 from .services.branding import branding_evict, branding_refresh
 from .services.webhooks import webhook_reprocess
 from .tasks import refresh_all_branding
@@ -25,6 +25,17 @@ class LinkAttemptAdmin(ReadOnlyAdmin):
     search_fields = ["merchant__name", "merchant__identifier", "correlation_id"]
     date_hierarchy = "started_at"
     list_select_related = ["merchant", "user"]
+
+
+@admin.register(SyncRequest)
+class SyncRequestAdmin(ReadOnlyAdmin):
+    """Every sync staff asked Codat for, with Codat's answer: history, never edited."""
+
+    list_display = ["requested_at", "merchant", "kind", "range_start", "range_finish", "requested_by", "outcome", "http_status", "sync_status_code", "sync_id", "correlation_id"]
+    list_filter = ["kind", "outcome"]
+    search_fields = ["merchant__name", "merchant__identifier", "sync_id", "correlation_id", "company_id"]
+    date_hierarchy = "requested_at"
+    list_select_related = ["merchant", "requested_by"]
 
 
 @admin.register(Integration)

@@ -156,6 +156,11 @@ class ConnectionSnapshot(models.Model):
     configuration = models.JSONField(null=True, blank=True)
     latest_sync = models.JSONField(null=True, blank=True)
     last_successful_sync = models.JSONField(null=True, blank=True)
+    # list-syncs, newest first, at most SYNCS_KEPT: the history staff read.
+    syncs = models.JSONField(default=list, blank=True)
+    # The latest sync's code and time as columns, so that lists filter and sort on them in SQL.
+    last_sync_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_sync_at = models.DateTimeField(null=True, blank=True)
     state = models.CharField(max_length=32, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.NOT_FINISHED)
     platform_key = models.CharField(max_length=16, blank=True)
@@ -170,8 +175,10 @@ class ConnectionSnapshot(models.Model):
     alert = models.CharField(max_length=64, blank=True)
     alert_at = models.DateTimeField(null=True, blank=True)
 
+    SYNCS_KEPT = 30
+
     class Meta:
-        indexes = [models.Index(fields=["status"])]
+        indexes = [models.Index(fields=["status"]), models.Index(fields=["state"])]
 
     def __str__(self):
         return f"{self.merchant_id}: {self.state or 'never fetched'}"
@@ -212,3 +219,54 @@ class WebhookEvent(models.Model):
 
     def __str__(self):
         return f"{self.event_type} {self.webhook_id}"
+
+
+class SyncRequest(models.Model):
+    """A sync staff asked Codat for (request-sync or request-sync-for-date-range): who, when, what,
+    and Codat's answer or the error. Written before the call, so a call that never came back
+    still shows.
+
+    ``token`` is the form's one-time token: a second submit of the same form finds it taken and
+    sends nothing. At most one request per merchant is being sent at any moment (a partial
+    unique index), so two staff pressing at once also make one call.
+    """
+
+    class Kind(models.TextChoices):
+        LATEST = "latest", "Sync now"
+        DATE_RANGE = "date_range", "Sync a date range"
+
+    class Outcome(models.TextChoices):
+        SENDING = "sending", "Sending"
+        ACCEPTED = "accepted", "Accepted by Codat"
+        FAILED = "failed", "Failed"
+
+    token = models.UUIDField(unique=True, editable=False)
+    merchant = models.ForeignKey("merchants.Merchant", on_delete=models.CASCADE, related_name="sync_requests")
+    company_id = models.CharField(max_length=64)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    range_start = models.DateTimeField(null=True, blank=True)
+    range_finish = models.DateTimeField(null=True, blank=True)
+    requested_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.SENDING)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    sync_id = models.CharField(max_length=64, blank=True, help_text="Codat's commerceSyncId.")
+    sync_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    correlation_id = models.CharField(max_length=100, blank=True)
+    error = models.TextField(blank=True)
+    answer = models.JSONField(null=True, blank=True, help_text="Codat's SyncSummary, or its error body.")
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        indexes = [models.Index(fields=["merchant", "-requested_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merchant"], condition=models.Q(outcome="sending"), name="one_sync_request_sending"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.merchant} {self.get_kind_display()} ({self.get_outcome_display()})"

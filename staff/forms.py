@@ -1,5 +1,6 @@
 from django import forms
 
+from integrations.services.sync_requests import DateRangeError, sync_range
 from merchants.services import email_validate_unused, validate_identifier
 
 
@@ -41,3 +42,50 @@ class OnboardForm(forms.Form):
 
     def clean_email(self):
         return email_validate_unused(self.cleaned_data["email"])
+
+
+class SyncRequestForm(forms.Form):
+    """Sync now: only the one-time token that makes a second submit of this form send nothing."""
+
+    token = forms.UUIDField(widget=forms.HiddenInput, error_messages={"required": "", "invalid": ""})
+
+    def clean(self):
+        if self.errors.get("token"):
+            # Hidden: not the user's mistake, so not a field error they could fix.
+            del self.errors["token"]
+            raise forms.ValidationError(
+                "This form is out of date or incomplete: open it again from the merchant’s page.", code="token"
+            )
+        return super().clean()
+
+
+class SyncRangeForm(SyncRequestForm):
+    """Sync a date range: whole sync days, checked against Codat's rules (integrations' sync_range)."""
+
+    start = forms.DateField(
+        label="First day",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": "Enter the first day to sync.", "invalid": "Enter the first day as a date, like 2025-05-01."},
+    )
+    finish = forms.DateField(
+        label="Last day",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": "Enter the last day to sync.", "invalid": "Enter the last day as a date, like 2025-05-07."},
+    )
+
+    def __init__(self, *args, standing, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.standing = standing
+        self.sync_range = None
+
+    def clean(self):
+        cleaned = super().clean()
+        start, finish = cleaned.get("start"), cleaned.get("finish")
+        if start is None or finish is None:
+            return cleaned
+        try:
+            self.sync_range = sync_range(self.standing, first_day=start, last_day=finish)
+        except DateRangeError as error:
+            for field, message in error.problems.items():
+                self.add_error(field, message)
+        return cleaned

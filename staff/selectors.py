@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.db.models import Case, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce, Lower
 
-from integrations.models import ConnectionSnapshot, LinkAttempt
+from integrations.models import ConnectionSnapshot, LinkAttempt, SyncRequest
+from integrations.services.standing import ATTENTION_STATES, ATTENTION_SYNC_CODES
 from merchants.models import Merchant
 
 SEARCH_MAX_LENGTH = 100
@@ -28,6 +29,9 @@ SORTS = {
     "-created": ["-created_at", "-pk"],
     "status": ["status_rank", Lower("name"), "pk"],
     "-status": ["-status_rank", Lower("name"), "pk"],
+    # Oldest (and never) first: the merchants longest without a sync.
+    "last_sync": [F("last_sync_at").asc(nulls_first=True), Lower("name"), "pk"],
+    "-last_sync": [F("last_sync_at").desc(nulls_last=True), Lower("name"), "pk"],
 }
 DEFAULT_SORT = "name"
 
@@ -36,14 +40,18 @@ def merchants_with_status() -> QuerySet[Merchant]:
     """Merchants annotated with where they stand, from their connection snapshot: one query.
 
     ``status`` (a ConnectionSnapshot.Status; never_started without a Codat company),
-    ``status_rank``, ``platform_name``, ``status_as_of`` (when Codat last answered)
-    and ``last_attempt_at`` (link attempts are history, not status).
+    ``state`` (a standing.State value; empty without one), ``status_rank``, ``platform_name``,
+    ``status_as_of`` (when Codat last answered), ``last_sync_code`` and ``last_sync_at`` (the
+    latest sync) and ``last_attempt_at`` (link attempts are history, not status).
     """
     latest_attempt = LinkAttempt.objects.filter(merchant=OuterRef("pk")).order_by("-started_at", "-pk")
     merchants = Merchant.objects.annotate(
         status=Coalesce(F("connection_snapshot__status"), Value(Status.NEVER_STARTED)),
+        state=Coalesce(F("connection_snapshot__state"), Value("")),
         platform_name=Coalesce(F("connection_snapshot__platform_name"), Value("")),
         status_as_of=F("connection_snapshot__fetched_at"),
+        last_sync_code=F("connection_snapshot__last_sync_code"),
+        last_sync_at=F("connection_snapshot__last_sync_at"),
         last_attempt_at=Subquery(latest_attempt.values("started_at")[:1]),
     )
     return merchants.annotate(
@@ -54,13 +62,25 @@ def merchants_with_status() -> QuerySet[Merchant]:
     )
 
 
-def merchant_list(*, search: str = "", status: str = "", sort: str = DEFAULT_SORT) -> QuerySet[Merchant]:
+# Disconnected, setup not finished, paused, or the latest sync failed (4xxx or 5xxx): in SQL,
+# from the columns each snapshot refresh writes.
+NEEDS_ATTENTION = Q(connection_snapshot__state__in=[state.value for state in ATTENTION_STATES]) | Q(
+    connection_snapshot__last_sync_code__gte=ATTENTION_SYNC_CODES.start,
+    connection_snapshot__last_sync_code__lt=ATTENTION_SYNC_CODES.stop,
+)
+
+
+def merchant_list(
+    *, search: str = "", status: str = "", attention: bool = False, sort: str = DEFAULT_SORT
+) -> QuerySet[Merchant]:
     merchants = merchants_with_status()
     search = search.replace("\x00", "").strip()[:SEARCH_MAX_LENGTH]  # PostgreSQL refuses NUL in text
     if search:
         merchants = merchants.filter(Q(name__icontains=search) | Q(identifier__icontains=search))
     if status in Status.values:
         merchants = merchants.filter(status=status)
+    if attention:
+        merchants = merchants.filter(NEEDS_ATTENTION)
     return merchants.order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT]))
 
 
@@ -70,3 +90,7 @@ def merchant_get(*, merchant_id: int) -> Merchant | None:
 
 def merchant_attempts(*, merchant: Merchant, limit: int = 20) -> list[LinkAttempt]:
     return list(merchant.link_attempts.select_related("user").order_by("-started_at", "-pk")[:limit])
+
+
+def merchant_sync_requests(*, merchant: Merchant, limit: int = 20) -> list[SyncRequest]:
+    return list(merchant.sync_requests.select_related("requested_by").order_by("-requested_at", "-pk")[:limit])

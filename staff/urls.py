@@ -8,6 +8,9 @@ urlpatterns = [
     path("", views.merchants, name="merchants"),
     path("merchants/new/", views.merchant_new, name="merchant_new"),
     path("merchants/<int:merchant_id>/", views.merchant_detail, name="merchant_detail"),
+    path("merchants/<int:merchant_id>/refresh/", views.connection_refresh, name="connection_refresh"),
+    path("merchants/<int:merchant_id>/sync/", views.sync_now, name="sync_now"),
+    path("merchants/<int:merchant_id>/sync/range/", views.sync_range, name="sync_range"),
     path(
         "merchants/<int:merchant_id>/logins/<int:user_id>/sign-in-link/",
         views.sign_in_link_new,

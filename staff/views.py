@@ -1,35 +1,59 @@
-"""The POS staff area: merchants and their link status, onboarding, sign-in links, assisted linking.
+"""The POS staff area: merchants and their connection and sync health, onboarding, sign-in links,
+assisted linking, and syncs requested from Codat.
 
 Every view is for staff only (staff_only() or StaffOnlyMixin): logged in, in the
 staff role, and not a merchant's own login. Views parse, call a selector or
 service, and render. Assisted linking is the merchant's own pages, subclassed.
+Staff views show times in STAFF_TIME_ZONE (staff_only activates it).
 """
 
 from __future__ import annotations
 
+import uuid
 from functools import wraps
 from urllib.parse import urlencode
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from integrations.codat import CodatError, CodatRateLimitedError, CodatTimeoutError
+from integrations.services.connections import connection_refresh_now, connection_report
+from integrations.services.standing import State, sync_outcome_label
+from integrations.services.sync_requests import (
+    SyncAlreadyRequested,
+    SyncNotOffered,
+    SyncRequestFailed,
+    sync_day,
+    sync_offer,
+    sync_request_send,
+)
 from integrations.views import LinkReturnView, LinkStartView, SelectView
 from merchants.selectors import merchant_for_user, merchant_login_get, merchant_logins
 from merchants.services import merchant_onboard, sign_in_link_issue
 
 from . import roles
-from .forms import OnboardForm
-from integrations.services.connections import connection_report
-
-from .selectors import DEFAULT_SORT, SORTS, Status, merchant_attempts, merchant_get, merchant_list
+from .forms import OnboardForm, SyncRangeForm, SyncRequestForm
+from .selectors import (
+    DEFAULT_SORT,
+    SORTS,
+    Status,
+    merchant_attempts,
+    merchant_get,
+    merchant_list,
+    merchant_sync_requests,
+)
 
 PAGE_SIZE = 25
+SCHEDULED_STATES = (State.CONNECTED, State.SYNCING, State.NEEDS_ATTENTION, State.LAST_SYNC_FAILED)
 SORT_LABELS = {
     "name": "Name (A to Z)",
     "-name": "Name (Z to A)",
@@ -37,12 +61,15 @@ SORT_LABELS = {
     "created": "Oldest first",
     "status": "Least progress first",
     "-status": "Most progress first",
+    "last_sync": "Longest without a sync first",
+    "-last_sync": "Most recent sync first",
 }
 # (sort key or None, heading, shown on phones too), in table order.
 COLUMNS = [
     ("name", "Merchant", True),
-    ("status", "Link status", True),
+    ("status", "Connection status", True),
     (None, "Platform", False),
+    ("-last_sync", "Last sync", False),
     (None, "Last attempt", False),
     ("created", "Created", False),
 ]
@@ -65,7 +92,8 @@ def staff_only(permission: str | None = None):
         @wraps(view)
         def guarded(request, *args, **kwargs):
             check_staff(request.user, permission)
-            return view(request, *args, **kwargs)
+            with timezone.override(settings.STAFF_TIME_ZONE):
+                return view(request, *args, **kwargs)
 
         return never_cache(login_required(guarded))
 
@@ -85,11 +113,12 @@ def merchants(request):
     search = request.GET.get("q", "").strip()
     status = request.GET.get("status", "")
     status = status if status in Status.values else ""
+    attention = request.GET.get("attention") == "1"
     sort = request.GET.get("sort", DEFAULT_SORT)
     sort = sort if sort in SORTS else DEFAULT_SORT
-    page = Paginator(merchant_list(search=search, status=status, sort=sort), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(
+        merchant_list(search=search, status=status, attention=attention, sort=sort), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     for merchant in page.object_list:
         merchant.status_label = Status(merchant.status).label
     return render(
@@ -99,6 +128,8 @@ def merchants(request):
             "page": page,
             "search": search,
             "status": status,
+            "attention": attention,
+            "time_zone": settings.STAFF_TIME_ZONE,
             "sort": sort,
             "sort_label": SORT_LABELS[sort],
             "sort_choices": SORT_LABELS.items(),
@@ -115,12 +146,14 @@ def _column_headers(sort: str) -> list[dict]:
         if key is None:
             headers.append({"label": label, "sort": None, "aria_sort": None, "wide_only": not narrow})
             continue
+        # A column whose first click sorts descending is named "-key" (Last sync: newest first).
+        first, key = key, key.lstrip("-")
         current = sort.lstrip("-") == key
         descending = sort.startswith("-")
         headers.append(
             {
                 "label": label,
-                "sort": f"-{key}" if current and not descending else key,
+                "sort": (f"-{key}" if not descending else key) if current else first,
                 "aria_sort": ("descending" if descending else "ascending") if current else None,
                 "wide_only": not narrow,
             }
@@ -154,16 +187,174 @@ def merchant_new(request):
 @require_GET
 def merchant_detail(request, merchant_id: int):
     merchant = _merchant_or_404(merchant_id)
+    report = connection_report(merchant)
+    standing = report.standing
     return render(
         request,
         "staff/merchant_detail.html",
         {
             "merchant": merchant,
             "status_label": Status(merchant.status).label,
-            "report": connection_report(merchant),
+            "report": report,
+            "standing": standing,
+            "latest_label": sync_outcome_label(standing.latest_sync.status_code) if standing.latest_sync else "",
+            # Only while scheduled syncs run: a disconnected, unfinished or paused one has none.
+            "next_sync": standing.next_sync_after(timezone.now()) if standing.state in SCHEDULED_STATES else None,
+            "offer": sync_offer(standing),
+            "time_zone": settings.STAFF_TIME_ZONE,
             "logins": merchant_logins(merchant=merchant),
             "attempts": merchant_attempts(merchant=merchant),
+            "sync_requests": merchant_sync_requests(merchant=merchant),
         },
+    )
+
+
+@staff_only()
+@require_http_methods(["GET", "POST"])
+def connection_refresh(request, merchant_id: int):
+    """Refresh from Codat: staff on the phone ask Codat now rather than wait for the snapshot to age."""
+    merchant = _merchant_or_404(merchant_id)
+    if request.method == "GET":
+        return render(request, "staff/method_not_allowed.html", {"merchant": merchant}, status=405)
+    asked_at, before = timezone.now(), merchant.status_as_of
+    report = connection_refresh_now(merchant)
+    if report.as_of is None and report.failing_since is None:
+        messages.info(request, "Nothing to ask Codat yet: this merchant hasn’t started linking.")
+    elif report.failing_since is not None and report.failing_since >= asked_at:
+        messages.error(request, "Codat couldn’t be reached just now: this is what it said last.")
+    elif report.as_of is not None and (before is None or report.as_of > before):
+        messages.success(request, "Refreshed from Codat.")
+    else:
+        messages.info(request, "Codat is taking a while to answer: reload the page in a moment.")
+    return redirect("staff:merchant_detail", merchant.pk)
+
+
+# --- syncs requested from Codat -------------------------------------------------------------
+
+
+# Codat failures: who is at fault decides the status (as for the hand-off).
+def _failure_status(error: CodatError) -> int:
+    if isinstance(error, CodatTimeoutError):
+        return 504
+    if isinstance(error, CodatRateLimitedError):
+        return 503
+    return 502
+
+
+@staff_only(roles.REQUEST_SYNC)
+@require_http_methods(["GET", "POST"])
+def sync_now(request, merchant_id: int):
+    """Sync now: GET confirms (and sends nothing); POST sends request-sync, once per form."""
+    merchant = _merchant_or_404(merchant_id)
+    report = connection_report(merchant)
+    if request.method == "GET":
+        return _sync_page(request, "staff/sync_now.html", merchant, report, SyncRequestForm(initial={"token": uuid.uuid4()}))
+    form = SyncRequestForm(request.POST)
+    if not form.is_valid():
+        return _sync_page(request, "staff/sync_now.html", merchant, report, _refused_form(form), status=400)
+    return _send(request, "staff/sync_now.html", merchant, report, form)
+
+
+@staff_only(roles.REQUEST_SYNC)
+@require_http_methods(["GET", "POST"])
+def sync_range(request, merchant_id: int):
+    """Sync a date range: GET shows the form; POST checks the range (an error sends nothing), then
+    sends request-sync-for-date-range, once per form."""
+    merchant = _merchant_or_404(merchant_id)
+    report = connection_report(merchant)
+    standing = report.standing
+    if request.method == "GET":
+        form = SyncRangeForm(initial={"token": uuid.uuid4()}, standing=standing)
+        return _sync_page(request, "staff/sync_range.html", merchant, report, form)
+    form = SyncRangeForm(request.POST, standing=standing)
+    if not form.is_valid():
+        return _sync_page(request, "staff/sync_range.html", merchant, report, _refused_form(form), status=400)
+    return _send(request, "staff/sync_range.html", merchant, report, form, date_range=form.sync_range)
+
+
+def _with_new_token(form, error: str = ""):
+    """The same form, as typed, with a new one-time token: for a form whose token is unusable, or
+    after a failure, where sending again is a new, deliberate request."""
+    data = form.data.copy()
+    data["token"] = str(uuid.uuid4())
+    options = {"standing": form.standing} if hasattr(form, "standing") else {}
+    fresh = type(form)(data, **options)
+    fresh.is_valid()
+    if error:
+        fresh.add_error(None, error)
+    return fresh
+
+
+def _refused_form(form):
+    """A refused form keeps what was typed and its errors; a bad token is replaced so that the
+    corrected form can be sent (a good token is kept: it has sent nothing yet)."""
+    if form.has_error("__all__", code="token"):
+        return _with_new_token(form, form.non_field_errors()[0])
+    return form
+
+
+def _send(request, template, merchant, report, form, *, date_range=None):
+    try:
+        sent = sync_request_send(
+            merchant=merchant, user=request.user, token=form.cleaned_data["token"], date_range=date_range
+        )
+    except SyncNotOffered as refusal:
+        return _sync_page(request, template, merchant, report, form, refusal=refusal.reason, status=409)
+    except SyncAlreadyRequested as already:
+        messages.info(
+            request,
+            f"That request was already sent, once ({already.request.get_outcome_display().lower()}): "
+            "nothing more was sent to Codat.",
+        )
+        return redirect("staff:merchant_detail", merchant.pk)
+    except SyncRequestFailed as failure:
+        response = _sync_page(
+            request,
+            template,
+            merchant,
+            report,
+            _with_new_token(form),
+            failure=failure.request,
+            status=_failure_status(failure.error),
+        )
+        if isinstance(failure.error, CodatRateLimitedError) and failure.error.retry_after:
+            response["Retry-After"] = str(int(failure.error.retry_after + 0.999))
+        return response
+    what = "a sync of " + _range_text(date_range) if date_range else "a sync up to now"
+    messages.success(
+        request,
+        f"Codat accepted {what} (sync {sent.sync_id or 'without an id'}): it shows as "
+        f"“{sync_outcome_label(sent.sync_status_code) or 'Requested'}” below.",
+    )
+    return redirect("staff:merchant_detail", merchant.pk)
+
+
+def _range_text(date_range) -> str:
+    first, last = (f"{day.day} {day:%B %Y}" for day in (date_range.first_day, date_range.last_day))
+    return first if first == last else f"{first} to {last}"
+
+
+def _sync_page(request, template, merchant, report, form, *, refusal="", failure=None, status=200):
+    standing = report.standing
+    offer = sync_offer(standing)
+    zone, hour = sync_day(standing)
+    if not offer.allowed:
+        refusal, status = refusal or offer.reason, 409
+    return render(
+        request,
+        template,
+        {
+            "merchant": merchant,
+            "report": report,
+            "standing": standing,
+            "form": form,
+            "refusal": refusal,
+            "failure": failure,
+            "day_zone": zone.key,
+            "day_hour": hour,
+            "max_days": settings.CODAT_SYNC_RANGE_MAX_DAYS,
+        },
+        status=status,
     )
 
 

@@ -24,6 +24,7 @@ MERCHANT_PASSWORD = "correct horse battery staple"
 STAFF_PASSWORD = "staff-pass-Lantern-91"
 _numbers = itertools.count(1)
 _pos_staff_migration = importlib.import_module("staff.migrations.0002_pos_staff_group")
+_request_sync_migration = importlib.import_module("staff.migrations.0003_request_sync")
 
 
 def make_merchant(*, identifier: str | None = None, name: str | None = None, username: str | None = None,
@@ -51,8 +52,10 @@ def make_login(merchant: Merchant, *, username: str | None = None, password: str
 
 
 def ensure_pos_staff_group() -> Group:
-    """What the data migration does; transactional tests flush the database, so they need it again."""
-    _pos_staff_migration.create_group(apps, SimpleNamespace(connection=connection))
+    """What the data migrations do; transactional tests flush the database, so they need it again."""
+    editor = SimpleNamespace(connection=connection)
+    _pos_staff_migration.create_group(apps, editor)
+    _request_sync_migration.grant(apps, editor)
     return Group.objects.get(name=roles.POS_STAFF_GROUP)
 
 

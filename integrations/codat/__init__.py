@@ -26,6 +26,7 @@ from .schemas import (
     Integration,
     SyncFlowUrl,
     SyncSchedule,
+    SyncSummary,
     parse_datetime,
 )
 
@@ -52,6 +53,7 @@ __all__ = [
     "Integration",
     "SyncFlowUrl",
     "SyncSchedule",
+    "SyncSummary",
     "build_client",
     "get_codat_client",
     "parse_datetime",

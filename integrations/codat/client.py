@@ -12,6 +12,7 @@ import logging
 import random
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Callable
 from urllib.parse import quote
 
@@ -29,6 +30,8 @@ from .schemas import (
     Page,
     SchemaError,
     SyncFlowUrl,
+    SyncSummary,
+    iso_datetime,
     parse_list,
 )
 
@@ -188,6 +191,26 @@ class CodatClient:
             answer,
             lambda data: parse_list(data, CompanySyncStatus.from_json, "sync list"),
         )
+
+    def request_sync(self, company_id: str, *, sync_to: datetime | None = None) -> SyncSummary:
+        """request-sync: a sync from the last successful one up to ``sync_to`` (Codat's default: now).
+
+        A POST, so never retried: a retry after a lost answer would start a second sync.
+        """
+        body = {"syncTo": iso_datetime(sync_to)} if sync_to is not None else {}
+        path = f"companies/{_segment(company_id)}/sync/commerce/latest"
+        answer = self._request("request-sync", "POST", path, json_body=body)
+        return self._parse("request-sync", answer, SyncSummary.from_json)
+
+    def request_sync_for_date_range(self, company_id: str, *, start: datetime, finish: datetime) -> SyncSummary:
+        """request-sync-for-date-range, with the spec's SyncRange body (some docs show ``{start, end}``).
+
+        A POST, so never retried.
+        """
+        body = {"dateRange": {"start": iso_datetime(start), "finish": iso_datetime(finish)}}
+        path = f"meta/companies/{_segment(company_id)}/sync/commerce/historic"
+        answer = self._request("request-sync-for-date-range", "POST", path, json_body=body)
+        return self._parse("request-sync-for-date-range", answer, SyncSummary.from_json)
 
     def get_image(self, url: str, *, max_bytes: int) -> tuple[str, bytes]:
         """A branding image from Codat's static host: (content type, bytes), at most ``max_bytes``."""

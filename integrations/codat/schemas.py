@@ -388,3 +388,71 @@ class CompanySyncStatus:
             "syncUtc": _iso(self.sync_utc),
             "dataPushed": self.data_pushed,
         }
+
+
+@dataclass(frozen=True)
+class SyncSummary:
+    """Codat's answer to request-sync and request-sync-for-date-range: the run it started.
+
+    The spec requires none of SyncSummary's fields; a sync was asked for either way, so
+    nothing is insisted upon here and a missing code is None rather than a refusal.
+    """
+
+    commerce_sync_id: str = ""
+    status_code: int | None = None
+    status: str = ""
+    error_message: str = ""
+    exception_message: str = ""
+    sync_utc: datetime | None = None
+    data_pushed: bool | None = None
+    range_start: datetime | None = None
+    range_finish: datetime | None = None
+
+    @classmethod
+    def from_json(cls, data: Any) -> SyncSummary:
+        data = _object(data, "sync summary")
+        date_range = _optional(data, "syncDateRangeUtc", dict, {})
+        return cls(
+            commerce_sync_id=_optional(data, "commerceSyncId", str, ""),
+            status_code=_optional(data, "syncStatusCode", int),
+            status=_optional(data, "syncStatus", str, ""),
+            error_message=_optional(data, "errorMessage", str, ""),
+            exception_message=_optional(data, "syncExceptionMessage", str, ""),
+            sync_utc=parse_datetime(data.get("syncUtc")),
+            data_pushed=_optional(data, "dataPushed", bool),
+            range_start=parse_datetime(date_range.get("start")),
+            range_finish=parse_datetime(date_range.get("finish")),
+        )
+
+    def to_json(self) -> dict:
+        return {
+            "commerceSyncId": self.commerce_sync_id,
+            "syncStatusCode": self.status_code,
+            "syncStatus": self.status,
+            "errorMessage": self.error_message,
+            "syncExceptionMessage": self.exception_message,
+            "syncUtc": _iso(self.sync_utc),
+            "dataPushed": self.data_pushed,
+            "syncDateRangeUtc": {"start": _iso(self.range_start), "finish": _iso(self.range_finish)},
+        }
+
+    def as_sync_status(self) -> CompanySyncStatus | None:
+        """The run as list-syncs will describe it (its id is the sync's id); None without a code."""
+        if self.status_code is None:
+            return None
+        return CompanySyncStatus(
+            sync_id=self.commerce_sync_id,
+            status_code=self.status_code,
+            status=self.status,
+            error_message=self.error_message,
+            exception_message=self.exception_message,
+            sync_utc=self.sync_utc,
+            data_pushed=self.data_pushed,
+        )
+
+
+def iso_datetime(value: datetime) -> str:
+    """An aware datetime as Codat's date-time strings: UTC, 'Z'."""
+    if value.tzinfo is None:
+        raise ValueError("Codat date-times must be aware")
+    return _iso(value.astimezone(timezone.utc))

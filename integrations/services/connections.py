@@ -31,7 +31,7 @@ from ..codat import (
 )
 from ..models import ConnectionSnapshot
 from . import leases, refresher
-from .freshness import due_filter, is_due, is_leased
+from .freshness import due_filter, is_due, is_leased, stale_filter
 from .offering import offered_source_type
 from .standing import STAFF_STATUS, Standing, State, standing
 
@@ -49,6 +49,8 @@ class ConnectionReport:
     stale: bool = False  # older than the TTL: a refresh is under way or Codat is failing
     failing_since: datetime | None = None  # the last refresh failed (Codat down): shown as "as of"
     alerted_at: datetime | None = None  # a webhook said it broke, and the merchant was told
+    connections: tuple[Connection, ...] = ()  # every connection Codat listed (commerce and accounting)
+    syncs: tuple[CompanySyncStatus, ...] = ()  # the last syncs, newest first (for staff)
 
 
 NOT_CONNECTED = ConnectionReport(standing=Standing(State.NOT_CONNECTED))
@@ -87,14 +89,26 @@ def connection_snapshot_start(*, merchant: Merchant, company_id: str) -> None:
     )
 
 
-def connection_refresh(merchant_id: int, force: bool = False, *, codat: CodatClient | None = None) -> bool:
+def connection_refresh(
+    merchant_id: int,
+    force: bool = False,
+    *,
+    codat: CodatClient | None = None,
+    stale_before: datetime | None = None,
+) -> bool:
     """Read the merchant's company from Codat into its snapshot, if due (or ``force``).
 
+    Due means expired; with ``stale_before``, fetched at or before that time instead.
     False if it was not due or another worker holds the lease. Raises CodatError
     when Codat fails; the previous snapshot stays served.
     """
     rows = ConnectionSnapshot.objects.filter(pk=merchant_id)
-    due = None if force else due_filter(expires="expires_at", error_at="error_at")
+    if force:
+        due = None
+    elif stale_before is not None:
+        due = stale_filter(fetched="fetched_at", error_at="error_at", before=stale_before)
+    else:
+        due = due_filter(expires="expires_at", error_at="error_at")
     if not leases.acquire(rows, also=due):
         return False
     try:
@@ -104,6 +118,7 @@ def connection_refresh(merchant_id: int, force: bool = False, *, codat: CodatCli
         configuration = _unless_missing(codat.get_configuration, company_id)
         latest = _unless_missing(codat.get_latest_sync, company_id)
         last_successful = _unless_missing(codat.get_last_successful_sync, company_id)
+        syncs = _unless_missing(codat.list_syncs, company_id) or []
     except CodatError as exc:
         rows.update(error=str(exc)[:2000], error_at=timezone.now(), lease_until=None)
         logger.warning("connection refresh for merchant %s failed: %s", merchant_id, exc)
@@ -118,12 +133,14 @@ def connection_refresh(merchant_id: int, force: bool = False, *, codat: CodatCli
         configuration=configuration.to_json() if configuration else None,
         latest_sync=latest.to_json() if latest else None,
         last_successful_sync=last_successful.to_json() if last_successful else None,
+        syncs=[sync.to_json() for sync in _newest_first(syncs)[: ConnectionSnapshot.SYNCS_KEPT]],
+        **_last_sync_columns(latest),
         state=found.state,
         status=found.staff_status,
         platform_key=found.platform_key,
         platform_name=found.platform_name,
         fetched_at=now,
-        expires_at=now + timedelta(seconds=settings.CODAT_CONNECTION_TTL),
+        expires_at=now + _time_to_live(found),
         error="",
         error_at=None,
         lease_until=None,
@@ -131,10 +148,74 @@ def connection_refresh(merchant_id: int, force: bool = False, *, codat: CodatCli
     return True
 
 
-def report_of(snapshot: ConnectionSnapshot) -> ConnectionReport:
-    """The standing a stored snapshot describes, read back through the Codat client's parsers."""
+def connection_record_sync(merchant_id: int, sync: CompanySyncStatus) -> None:
+    """A sync Codat has just accepted becomes the snapshot's latest at once, and the snapshot due soon.
+
+    Staff see it "In progress" straight away without another call to Codat; the first page view
+    after CODAT_CONNECTION_SYNCING_TTL asks Codat how it ended. A refresh that runs meanwhile
+    replaces all of this with what Codat says.
+    """
+    snapshot = ConnectionSnapshot.objects.filter(pk=merchant_id).first()
+    if snapshot is None:
+        return
     found = _standing(
         [Connection.from_json(item) for item in snapshot.connections],
+        Configuration.from_json(snapshot.configuration) if snapshot.configuration else None,
+        sync,
+        CompanySyncStatus.from_json(snapshot.last_successful_sync) if snapshot.last_successful_sync else None,
+    )
+    syncs = [sync.to_json()] + [
+        item for item in snapshot.syncs if not (sync.sync_id and item.get("syncId") == sync.sync_id)
+    ]
+    ConnectionSnapshot.objects.filter(pk=merchant_id).update(
+        latest_sync=sync.to_json(),
+        syncs=syncs[: ConnectionSnapshot.SYNCS_KEPT],
+        **_last_sync_columns(sync),
+        state=found.state,
+        status=found.staff_status,
+        expires_at=timezone.now() + _time_to_live(found),
+    )
+
+
+def snapshot_syncs(snapshot: ConnectionSnapshot | None) -> list[CompanySyncStatus]:
+    """The syncs a snapshot keeps, newest first, read back through the client's parser."""
+    if snapshot is None:
+        return []
+    found = []
+    for item in snapshot.syncs or []:
+        try:
+            found.append(CompanySyncStatus.from_json(item))
+        except ValueError:  # a stored row the parser no longer accepts: skipped, not fatal
+            continue
+    return found
+
+
+def _newest_first(syncs: list[CompanySyncStatus]) -> list[CompanySyncStatus]:
+    # list-syncs' order is not documented: sort, undated runs last.
+    return sorted(syncs, key=lambda sync: (sync.sync_utc is not None, sync.sync_utc or datetime.min), reverse=True)
+
+
+def _last_sync_columns(latest: CompanySyncStatus | None) -> dict:
+    code = latest.status_code if latest is not None else None
+    return {
+        "last_sync_code": code if code is not None and 0 <= code < 32768 else None,
+        "last_sync_at": latest.sync_utc if latest is not None else None,
+    }
+
+
+def _time_to_live(found: Standing) -> timedelta:
+    """A running sync is asked about again sooner: staff are waiting to see how it ends."""
+    ttl = settings.CODAT_CONNECTION_TTL
+    if found.state == State.SYNCING:
+        ttl = min(ttl, settings.CODAT_CONNECTION_SYNCING_TTL)
+    return timedelta(seconds=ttl)
+
+
+def report_of(snapshot: ConnectionSnapshot) -> ConnectionReport:
+    """The standing a stored snapshot describes, read back through the Codat client's parsers."""
+    connections = [Connection.from_json(item) for item in snapshot.connections]
+    found = _standing(
+        connections,
         Configuration.from_json(snapshot.configuration) if snapshot.configuration else None,
         CompanySyncStatus.from_json(snapshot.latest_sync) if snapshot.latest_sync else None,
         CompanySyncStatus.from_json(snapshot.last_successful_sync) if snapshot.last_successful_sync else None,
@@ -146,6 +227,8 @@ def report_of(snapshot: ConnectionSnapshot) -> ConnectionReport:
         stale=snapshot.expires_at is None or snapshot.expires_at <= now,
         failing_since=snapshot.error_at if snapshot.error_at else None,
         alerted_at=snapshot.alert_at,
+        connections=tuple(connections),
+        syncs=tuple(snapshot_syncs(snapshot)),
     )
 
 

@@ -22,6 +22,15 @@ def due_filter(*, expires: str, error_at: str, now: datetime | None = None) -> Q
     return expired & not_backing_off
 
 
+def stale_filter(*, fetched: str, error_at: str, before: datetime, now: datetime | None = None) -> Q:
+    """Due by age instead of expiry: never fetched, or fetched at or before ``before``; with the same
+    back-off after an error as due_filter."""
+    now = now or timezone.now()
+    old = Q(**{f"{fetched}__isnull": True}) | Q(**{f"{fetched}__lte": before})
+    not_backing_off = Q(**{f"{error_at}__isnull": True}) | Q(**{f"{error_at}__lte": now - ERROR_BACKOFF})
+    return old & not_backing_off
+
+
 def is_due(expires_at: datetime | None, error_at: datetime | None, *, now: datetime | None = None) -> bool:
     """The rule on values already loaded; agrees with due_filter."""
     now = now or timezone.now()

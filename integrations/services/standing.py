@@ -53,6 +53,24 @@ def sync_outcome(code: int) -> SyncOutcome:
     return _OUTCOME_BY_THOUSAND.get(code // 1000, SyncOutcome.UNKNOWN) if 1000 <= code <= 5999 else SyncOutcome.UNKNOWN
 
 
+_OUTCOME_LABELS = {
+    SyncOutcome.IN_PROGRESS: "In progress",
+    SyncOutcome.SUCCESS: "Success",
+    SyncOutcome.MERCHANT_ACTION: "Failed (merchant can fix)",
+    SyncOutcome.CODAT_SIDE: "Failed (Codat’s side)",
+    SyncOutcome.UNKNOWN: "Unknown outcome",
+}
+
+
+def sync_outcome_label(code: int | None) -> str:
+    """What a sync's code means, in words staff read: by range, with 2040's "no data" spelled out."""
+    if code is None:
+        return ""
+    if code == NO_DATA_PUSHED:
+        return "Success, no data to send"
+    return _OUTCOME_LABELS[sync_outcome(code)]
+
+
 # How staff see each state (ConnectionSnapshot.Status values).
 STAFF_STATUS = {
     State.NOT_CONNECTED: "not_finished",  # a company exists, so linking was started
@@ -65,6 +83,14 @@ STAFF_STATUS = {
     State.SYNCING: "linked",
     State.CONNECTED: "linked",
 }
+
+
+# "Needs attention", as the staff list filters it: disconnected, setup not finished, paused, or
+# the latest sync failed (4xxx: the merchant can act; 5xxx: Codat's side).
+ATTENTION_STATES = frozenset(
+    {State.DISCONNECTED, State.SETUP_NOT_FINISHED, State.PAUSED, State.NEEDS_ATTENTION, State.LAST_SYNC_FAILED}
+)
+ATTENTION_SYNC_CODES = range(4000, 6000)
 
 
 @dataclass(frozen=True)

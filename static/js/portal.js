@@ -2,8 +2,9 @@
 (function () {
   "use strict";
 
-  // A double-click must not cost two single-use codes: once a hand-off form is
-  // submitted, further submissions of any hand-off form are ignored.
+  // A double-click must not cost two single-use codes or send two sync requests: once a
+  // form marked data-single-submit (its value: the busy label) is submitted, further
+  // submissions of any such form are ignored. The server holds this too; this spares a click.
   var submitting = false;
   document.addEventListener("submit", function (event) {
     var form = event.target;
@@ -14,7 +15,8 @@
       button.setAttribute("aria-disabled", "true");
     });
     var button = form.querySelector("button[type=submit]");
-    if (button) { button.dataset.label = button.textContent; button.textContent = "Opening…"; button.setAttribute("aria-label", button.dataset.label); }
+    var busy = form.getAttribute("data-single-submit") || "Opening…";
+    if (button) { button.dataset.label = button.textContent; button.textContent = busy; button.setAttribute("aria-label", button.dataset.label); }
   });
   // Coming back with the Back button restores this page from cache: allow a fresh start.
   window.addEventListener("pageshow", function (event) {

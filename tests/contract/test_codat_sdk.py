@@ -139,3 +139,50 @@ def test_sdk_parses_the_404s_for_an_unknown_company_and_no_syncs(sdk, live_serve
         sdk.sync.get_latest_sync(request={"company_id": fresh.id})
     assert caught.value.data.error == f"No sync has run yet for company {fresh.id}."
     assert sdk.sync.list(request={"company_id": fresh.id}) == []
+
+
+# --- requesting syncs -------------------------------------------------------------------------
+
+
+def test_sdk_requests_a_sync_and_parses_the_summary(sdk, company):
+    summary = sdk.sync.request(request={"company_id": company.id})  # the SDK sends no body by default
+    assert (summary.sync_status_code, summary.sync_status, summary.data_pushed) == (1000, "Started", False)
+    assert summary.company_id == company.id and summary.commerce_sync_id
+    assert {connection.integration_key for connection in summary.data_connections} == {"lqai", "gbol"}
+    assert summary.sync_date_range_utc.finish
+    controls.complete_sync(company.id)
+    latest = sdk.sync.get_latest_sync(request={"company_id": company.id})
+    assert (latest.sync_id, latest.sync_status_code) == (summary.commerce_sync_id, 2000)
+
+
+def test_sdk_requests_a_sync_up_to_a_time(sdk, company):
+    summary = sdk.sync.request(
+        request={"company_id": company.id, "sync_to_latest_args": {"sync_to": "2025-05-03T00:00:00Z"}}
+    )
+    assert summary.sync_date_range_utc.finish.startswith("2025-05-03T00:00:00")
+
+
+def test_sdk_requests_a_date_range_sync(sdk, company):
+    summary = sdk.sync.request_for_date_range(
+        request={
+            "company_id": company.id,
+            "sync_range": {"date_range": {"start": "2025-05-01T00:00:00Z", "finish": "2025-05-08T00:00:00Z"}},
+        }
+    )
+    assert summary.sync_status_code == 1000
+    assert summary.sync_date_range_utc.start.startswith("2025-05-01T00:00:00")
+    assert summary.sync_date_range_utc.finish.startswith("2025-05-08T00:00:00")
+    (requested,) = controls.describe(company.id)["requestedSyncs"]
+    assert (requested["kind"], requested["syncId"]) == ("historic", summary.commerce_sync_id)
+
+
+def test_sdk_parses_a_refused_date_range(sdk, company):
+    with pytest.raises(errors.ErrorMessage) as caught:
+        sdk.sync.request_for_date_range(
+            request={
+                "company_id": company.id,
+                "sync_range": {"date_range": {"start": "2025-05-08T00:00:00Z", "finish": "2025-05-01T00:00:00Z"}},
+            }
+        )
+    assert caught.value.data.status_code == 400
+    assert caught.value.data.validation.errors[0].item_id == "dateRange.finish"

@@ -98,3 +98,23 @@ def test_link_attempts_are_read_only(client, django_user_model, merchant):
     assert client.post(f"/admin/integrations/linkattempt/{attempt.pk}/change/", {"outcome": "redirected"}).status_code == 403
     attempt.refresh_from_db()
     assert attempt.outcome == "failed"
+
+
+def test_sync_requests_are_read_only_history(client, django_user_model, merchant):
+    import uuid
+
+    from integrations.models import SyncRequest
+
+    client.force_login(staff_user(django_user_model, "auditor", "view_syncrequest", "change_syncrequest", "delete_syncrequest", "add_syncrequest"))
+    sent = SyncRequest.objects.create(
+        token=uuid.uuid4(), merchant=merchant, company_id="c-1", kind="date_range", requested_at=timezone.now(),
+        outcome="failed", http_status=503, correlation_id="bc997528a9d7abb9161ef45f05d38599", error="Codat request-sync failed",
+    )
+    listing = client.get("/admin/integrations/syncrequest/?q=bc997528").content.decode()
+    assert "bc997528a9d7abb9161ef45f05d38599" in listing and "Sync a date range" in listing
+    assert client.get(f"/admin/integrations/syncrequest/{sent.pk}/change/").status_code == 200
+    assert client.get("/admin/integrations/syncrequest/add/").status_code == 403
+    assert client.post(f"/admin/integrations/syncrequest/{sent.pk}/delete/", {"post": "yes"}).status_code == 403
+    client.post(f"/admin/integrations/syncrequest/{sent.pk}/change/", {"outcome": "accepted"})
+    sent.refresh_from_db()
+    assert sent.outcome == "failed"

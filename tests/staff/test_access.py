@@ -4,17 +4,20 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 
 from staff import roles
-from tests.factories import _pos_staff_migration as pos_staff_migration, ensure_pos_staff_group, make_merchant, make_staff
+from tests.factories import _pos_staff_migration as pos_staff_migration
+from tests.factories import _request_sync_migration as request_sync_migration
+from tests.factories import ensure_pos_staff_group, make_merchant, make_staff
 
 pytestmark = pytest.mark.django_db
 
-GROUP_PERMISSIONS = {
+FIRST_PERMISSIONS = {  # staff 0002
     "staff.view_merchant_status",
     "staff.onboard_merchant",
     "staff.assist_linking",
     "merchants.view_merchant",
     "integrations.view_linkattempt",
 }
+GROUP_PERMISSIONS = FIRST_PERMISSIONS | {"staff.request_sync"}  # staff 0003
 
 
 def staff_urls(merchant, user):
@@ -28,6 +31,11 @@ def staff_urls(merchant, user):
         ("get", f"{base}/link/"),
         ("post", f"{base}/link/start/"),
         ("get", f"{base}/link/return/"),
+        ("post", f"{base}/refresh/"),
+        ("get", f"{base}/sync/"),
+        ("post", f"{base}/sync/"),
+        ("get", f"{base}/sync/range/"),
+        ("post", f"{base}/sync/range/"),
     ]
 
 
@@ -58,7 +66,27 @@ def test_the_group_migration_is_idempotent_and_reversible():
     assert not Group.objects.filter(name=roles.POS_STAFF_GROUP).exists()
     assert Permission.objects.count() == permissions_before  # the permissions belong to their models
     pos_staff_migration.create_group(apps, editor)
+    assert group_permissions() == FIRST_PERMISSIONS
+
+
+def test_the_request_sync_migration_grants_and_takes_back_only_its_permission():
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    editor = SimpleNamespace(connection=connection)
+    permissions_before = Permission.objects.count()
+    request_sync_migration.revoke(apps, editor)
+    assert group_permissions() == FIRST_PERMISSIONS
+    request_sync_migration.grant(apps, editor)
+    request_sync_migration.grant(apps, editor)
     assert group_permissions() == GROUP_PERMISSIONS
+    assert Permission.objects.count() == permissions_before
+    # on a database where the group is gone, it makes the group rather than fail
+    Group.objects.filter(name=roles.POS_STAFF_GROUP).delete()
+    request_sync_migration.grant(apps, editor)
+    assert group_permissions() == {"staff.request_sync"}
 
 
 def test_anonymous_visitors_are_sent_to_log_in_from_every_staff_url(client, merchant_and_user):

@@ -214,7 +214,7 @@ def test_the_merchant_list_searches_sorts_pages_and_fits_every_width(page, base,
     expect(page.get_by_text("26–31 of 31 merchants")).to_be_visible()
 
     page.get_by_label("Name or identifier").fill("shop")
-    page.get_by_label("Link status", exact=True).select_option(label="Needs attention")
+    page.get_by_label("Connection status", exact=True).select_option(label="Needs attention")
     page.get_by_role("button", name="Show merchants").click()
     expect(page.get_by_text("10 merchants matching “shop” with status “Needs attention”")).to_be_visible()
     expect(page.locator("tbody tr")).to_have_count(10)
