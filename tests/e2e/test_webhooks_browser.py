@@ -63,5 +63,7 @@ def test_a_disconnect_in_codat_reaches_the_open_page_and_staff(page, browser, ba
     staff.get_by_label("Password").fill(STAFF_PASSWORD)
     staff.get_by_role("button", name="Log in").click()
     staff.wait_for_url(f"{base}/staff/")
+    staff.get_by_label("Needs attention only").check()
+    staff.get_by_role("button", name="Show merchants").click()
     expect(staff.get_by_role("row", name=re.compile("Bean & Leaf"))).to_contain_text("Disconnected")
     staff.context.close()
