@@ -8,6 +8,8 @@
     set_configuration(company_id, enable=False, schedule={"syncHour": 5})
     set_tenant_name(company_id, "Another tenant")         # what Finish reports from now on
     describe(company_id), companies(origin)               # one company, or all, as JSON
+    sync_flow_settings_changed()                          # texts and visible accounts set away from the defaults
+    reset_sync_flow_settings()                            # every text and visible account back to the default
 
 Bad input raises ControlError: 400 over HTTP, 404 for an unknown company or connection.
 The same controls are served over HTTP under /sandbox/control/ (control_views.py).
@@ -19,9 +21,16 @@ import uuid
 import zoneinfo
 from datetime import datetime, timezone
 
-from . import lifecycle
+from . import lifecycle, sync_flow_settings
 from .data import BY_KEY
-from .models import SandboxCompany, SandboxConfiguration, SandboxConnection, SandboxSync
+from .models import (
+    SandboxCompany,
+    SandboxConfiguration,
+    SandboxConnection,
+    SandboxSync,
+    SandboxSyncFlowText,
+    SandboxVisibleAccounts,
+)
 from .wire import company_json, configuration_json, connection_json, sync_json
 
 Status = SandboxConnection.Status
@@ -137,6 +146,23 @@ def companies(origin: str = "") -> list[dict]:
     """Every company, described; ``origin`` is where its URLs point."""
     queryset = SandboxCompany.objects.select_related("configuration").prefetch_related("connections", "syncs")
     return [_describe(company, origin) for company in queryset]
+
+
+def sync_flow_settings_changed() -> dict:
+    """What differs from the defaults: ``{"texts": {locale: {key: text}}, "visibleAccounts": {platform: [...]}}``."""
+    texts: dict[str, dict[str, str]] = {}
+    for row in SandboxSyncFlowText.objects.order_by("locale", "key"):
+        texts.setdefault(row.locale, {})[row.key] = row.text
+    accounts = {
+        row.platform_key: sync_flow_settings.visible_accounts(row.platform_key)
+        for row in SandboxVisibleAccounts.objects.order_by("platform_key")
+    }
+    return {"texts": texts, "visibleAccounts": accounts}
+
+
+def reset_sync_flow_settings() -> None:
+    """Every Sync Flow text and every platform's visible accounts back to the defaults."""
+    sync_flow_settings.reset()
 
 
 def _describe(company: SandboxCompany, origin: str) -> dict:

@@ -19,6 +19,11 @@ urlpatterns = [
     path("control/calls", control_views.control_calls, name="control_calls"),
     path("control/companies", control_views.control_companies, name="control_companies"),
     path(
+        "control/sync-flow-settings",
+        control_views.control_sync_flow_settings,
+        name="control_sync_flow_settings",
+    ),
+    path(
         "control/companies/<str:company_id>/<str:control>",
         control_views.control_company,
         name="control_company",
