@@ -24,9 +24,19 @@ from .schemas import (
     ConnectionStatus,
     DataConnectionError,
     Integration,
+    Locale,
+    Localization,
+    LocalizationInfo,
     SyncFlowUrl,
     SyncSchedule,
+    VisibleAccounts,
     parse_datetime,
+)
+from .sync_flow_accounts import (
+    REQUIRED_ACCOUNT_KEYS,
+    SYNC_FLOW_ACCOUNTS,
+    SYNC_FLOW_ACCOUNTS_BY_KEY,
+    SyncFlowAccount,
 )
 
 __all__ = [
@@ -50,8 +60,16 @@ __all__ = [
     "ConnectionStatus",
     "DataConnectionError",
     "Integration",
+    "Locale",
+    "Localization",
+    "LocalizationInfo",
+    "REQUIRED_ACCOUNT_KEYS",
+    "SYNC_FLOW_ACCOUNTS",
+    "SYNC_FLOW_ACCOUNTS_BY_KEY",
+    "SyncFlowAccount",
     "SyncFlowUrl",
     "SyncSchedule",
+    "VisibleAccounts",
     "build_client",
     "get_codat_client",
     "parse_datetime",

@@ -16,6 +16,8 @@ from openapi_core.testing import MockRequest, MockResponse
 from openapi_core.validation.request.exceptions import RequestValidationError
 from openapi_core.validation.response.exceptions import InvalidData
 
+from django.conf import settings
+
 from codat_sandbox import controls
 from codat_sandbox.transport import SandboxTransport
 from integrations.codat import CodatAPIError
@@ -26,6 +28,8 @@ pytestmark = pytest.mark.django_db
 SPEC = Path(__file__).with_name("spec") / "Codat-Sync-Commerce.yaml"
 ORIGIN = "http://codat-sandbox.internal"
 UNKNOWN = "8a210b68-6988-11ed-a1eb-0242ac120002"
+CLIENT = settings.CODAT_SANDBOX_CLIENT_ID
+NEXT = "configure-misc-nextButton"
 
 
 class RecordingTransport(httpx.BaseTransport):
@@ -49,9 +53,25 @@ def test_spec_is_codats():
     assert blob == "9375bb8f3b68c6b3f36ff917e4c94694ebdccb84"
 
 
+def _nullable_as_in_31(node):
+    """The spec declares OpenAPI 3.1 but marks nullable fields the 3.0 way (``nullable: true``),
+    which a 3.1 validator ignores: read them as their authors meant, null allowed
+    (``type: [X, "null"]``). Without it, resetting a Sync Flow text (``{"text": null}``, the
+    documented way) would look like a contract break."""
+    if isinstance(node, dict):
+        if node.get("nullable") is True and isinstance(node.get("type"), str):
+            node["type"] = [node["type"], "null"]
+        for value in node.values():
+            _nullable_as_in_31(value)
+    elif isinstance(node, list):
+        for value in node:
+            _nullable_as_in_31(value)
+
+
 @pytest.fixture(scope="module")
 def openapi():
     spec = yaml.safe_load(SPEC.read_text())
+    _nullable_as_in_31(spec)
     # The server is where Codat runs; the contract is everything else.
     spec["servers"] = [{"url": f"{ORIGIN}/sandbox/codat"}]
     return OpenAPI.from_dict(spec)
@@ -139,6 +159,21 @@ OPERATIONS = {
     "get-latest-sync": lambda client, company_id: client.get_latest_sync(company_id),
     "get-last-successful-sync": lambda client, company_id: client.get_last_successful_sync(company_id),
     "list-syncs": lambda client, company_id: client.list_syncs(company_id),
+    "get-config-text-sync-flow": lambda client, _: client.get_config_text_sync_flow(locale="en-us"),
+    "get-config-text-sync-flow-fr": lambda client, _: client.get_config_text_sync_flow(locale="fr-fr"),
+    "update-config-text-sync-flow": lambda client, _: client.update_config_text_sync_flow(
+        locale="en-us", texts={NEXT: "Continue", "configure-content-sales-description": ""}
+    ),
+    "update-config-text-sync-flow-reset": lambda client, _: client.update_config_text_sync_flow(
+        locale="fr-fr", texts={NEXT: None}
+    ),
+    "get-visible-accounts": lambda client, _: client.get_visible_accounts(client_id=CLIENT, platform_key="lqai"),
+    "update-visible-accounts-sync-flow": lambda client, _: client.update_visible_accounts_sync_flow(
+        platform_key="lqai", visible_accounts=["payments-accounts-cash", "fees-accounts-loan"]
+    ),
+    "update-visible-accounts-sync-flow-reset": lambda client, _: client.update_visible_accounts_sync_flow(
+        platform_key="fqly", visible_accounts=None
+    ),
 }
 
 
@@ -181,6 +216,12 @@ ERRORS = {
     "404-list-syncs": ({}, lambda client, _: client.list_syncs(UNKNOWN), 404),
     "404-get-latest-sync-none-yet": ({}, lambda client, fresh: client.get_latest_sync(fresh), 404),
     "404-get-last-successful-sync-none-yet": ({}, lambda client, fresh: client.get_last_successful_sync(fresh), 404),
+    "400-update-config-text-required-shows-nothing": ({}, lambda client, _: client.update_config_text_sync_flow(locale="en-us", texts={NEXT: ""}), 400),
+    "400-update-config-text-unknown-key": ({}, lambda client, _: client.update_config_text_sync_flow(locale="en-us", texts={"configure-misc-finishButton": "Done"}), 400),
+    "404-get-visible-accounts-unknown-client": ({}, lambda client, _: client.get_visible_accounts(client_id=UNKNOWN, platform_key="lqai"), 404),
+    "404-get-visible-accounts-accounting-platform": ({}, lambda client, _: client.get_visible_accounts(client_id=CLIENT, platform_key="gbol"), 404),
+    "400-update-visible-accounts-unknown-account": ({}, lambda client, _: client.update_visible_accounts_sync_flow(platform_key="lqai", visible_accounts=["payments-accounts-bitcoin"]), 400),
+    "404-update-visible-accounts-unknown-platform": ({}, lambda client, _: client.update_visible_accounts_sync_flow(platform_key="zzzz", visible_accounts=None), 404),
 }
 
 
@@ -253,6 +294,10 @@ def test_create_company_refuses_exactly_what_the_spec_refuses(openapi, db, body)
         ("create-company", lambda client, _: client.create_company(name="x")),
         ("list-connections", lambda client, company_id: client.list_connections(company_id)),
         ("get-latest-sync", lambda client, company_id: client.get_latest_sync(company_id)),
+        ("get-config-text-sync-flow", lambda client, _: client.get_config_text_sync_flow(locale="en-us")),
+        ("update-config-text-sync-flow", lambda client, _: client.update_config_text_sync_flow(locale="en-us", texts={NEXT: None})),
+        ("get-visible-accounts", lambda client, _: client.get_visible_accounts(client_id=CLIENT, platform_key="lqai")),
+        ("update-visible-accounts-sync-flow", lambda client, _: client.update_visible_accounts_sync_flow(platform_key="lqai", visible_accounts=None)),
     ],
     ids=lambda value: value if isinstance(value, str) else None,
 )
@@ -281,3 +326,29 @@ def test_validator_rejects_a_connection_with_a_field_codat_does_not_define(opena
         openapi.validate_response(
             _mock_request(request), MockResponse(json.dumps(body).encode(), content_type="application/json")
         )
+
+
+@pytest.mark.parametrize(
+    "body, follows",
+    [
+        ({NEXT: {"text": None}}, True),
+        ({NEXT: {"text": ""}}, True),
+        ({NEXT: {"text": "Continue", "required": True}}, True),
+        ({NEXT: {"text": 42}}, False),
+        ({NEXT: "Continue"}, False),  # the docs' flat form is not the spec's
+    ],
+)
+def test_text_updates_are_checked_against_localization(openapi, body, follows):
+    """Null is a text the spec allows (after reading ``nullable`` as 3.1 does); other types are not."""
+    request = httpx.Request(
+        "PATCH",
+        f"{ORIGIN}/sandbox/codat/sync/commerce/config/ui/text",
+        params={"locale": "en-us"},
+        json=body,
+        headers={"Authorization": "Basic c2FuZGJveA=="},
+    )
+    if follows:
+        openapi.validate_request(_mock_request(request))
+    else:
+        with pytest.raises(RequestValidationError):
+            openapi.validate_request(_mock_request(request))
