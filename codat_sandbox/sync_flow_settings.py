@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils.safestring import mark_safe
 
 from .data import Platform
 from .models import SandboxSyncFlowText, SandboxVisibleAccounts
@@ -194,8 +195,11 @@ def page(locale: str, commerce: Platform, accounting: Platform) -> dict:
         for key in TEXT_KEYS
         if key.startswith(("configure-setupSidebar-checkboxes-", "configure-setupSidebar=checkboxes-"))
     ]
+    lang = locale.split("-")[0]
     return {
-        "lang": locale.split("-")[0],
+        "lang": lang,
+        # The stand-in's own sentences and buttons are English whatever the locale.
+        "own_lang": mark_safe(' lang="en"') if lang != "en" else "",
         "title": text("configure-setupSidebar-title"),
         "steps": [step for step in steps if step],
         "stages": stages,

@@ -160,11 +160,9 @@ class SyncFlowTextAdmin(_SyncFlowPage):
     def serve(self, request):
         locale = request.GET.get("locale", LOCALES[0])
         if locale not in LOCALES:
+            problem = f"There are no Sync Flow texts for {locale[:20]!r}: choose {' or '.join(LOCALES)}."
             return self.render_page(
-                request,
-                {"locale": None, "locales": self._locales(None), "problem": f"There are no Sync Flow texts for "
-                 f"{locale[:20]!r}: choose {' or '.join(LOCALES)}."},
-                status=400,
+                request, {"locale": None, "locales": self._locales(None), "problem": problem}, status=400
             )
         if request.method == "POST":
             return self.save(request, locale)
@@ -346,16 +344,12 @@ class SyncFlowVisibleAccountsAdmin(_SyncFlowPage):
                 client_id=client_id, platform_key=platform.key, visible=visible, user=request.user
             )
         except RequiredAccountsHidden as exc:
-            return self.render_page(request, {**context, "problem": str(exc)}, status=400)
+            return self._refused(request, context, str(exc), visible, status=400)
         except CodatBadRequestError as exc:
             problem = f"Codat refused the change, so nothing was saved: {exc.error or exc}"
-            accounts = self._submitted_accounts(visible or [])
-            form = SyncFlowAccountsForm(request.POST, accounts=accounts)
-            return self.render_page(
-                request, {**context, "problem": problem, **self._form_context(form, accounts, visible or [])}, status=400
-            )
+            return self._refused(request, context, problem, visible, status=400)
         except CodatError as exc:
-            return self.render_page(request, {**context, "problem": codat_problem(exc, writing=True)}, status=503)
+            return self._refused(request, context, codat_problem(exc, writing=True), visible, status=503)
         if change is None:
             self.message_user(request, "Nothing to save: the same account types are already shown.", messages.INFO)
         elif action == "reset":
@@ -366,6 +360,16 @@ class SyncFlowVisibleAccountsAdmin(_SyncFlowPage):
         else:
             self.message_user(request, f"Saved {platform.name}'s visible accounts. {_describe_accounts(change)}", messages.SUCCESS)
         return redirect(self.page_url(platform=platform.key))
+
+    def _refused(self, request, context: dict, problem: str, visible: list[str] | None, *, status: int):
+        """The page again with ``problem``, and the boxes as the operator left them (none after a reset)."""
+        if visible is None:
+            return self.render_page(request, {**context, "problem": problem}, status=status)
+        accounts = self._submitted_accounts(visible)
+        form = SyncFlowAccountsForm(accounts=accounts, initial={"visible": visible})
+        return self.render_page(
+            request, {**context, "problem": problem, **self._form_context(form, accounts, visible)}, status=status
+        )
 
     @staticmethod
     def _submitted_accounts(keys) -> list[SyncFlowAccountState]:

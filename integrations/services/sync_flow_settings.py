@@ -11,6 +11,7 @@ changes recorded here (see ``TextStatus``).
 from __future__ import annotations
 
 import enum
+import logging
 import uuid
 from dataclasses import dataclass
 from typing import Iterable
@@ -25,6 +26,8 @@ from ..codat import (
     get_codat_client,
 )
 from ..models import Integration, SyncFlowChange
+
+logger = logging.getLogger(__name__)
 
 SYNC_FLOW_PERMISSION = "integrations.change_sync_flow_settings"
 LOCALES = tuple(locale.value for locale in Locale)
@@ -113,6 +116,7 @@ def sync_flow_texts_update(
         )
         for key, value in changes.items()
     ]
+    logger.info("sync flow texts (%s) changed by %s: %s", locale, user.get_username(), ", ".join(changes))
     return SyncFlowChange.objects.bulk_create(records)
 
 
@@ -240,6 +244,9 @@ def sync_flow_visible_accounts_update(
     if visible is not None and set(visible) == set(before):
         return None
     answer = codat.update_visible_accounts_sync_flow(platform_key=platform_key, visible_accounts=visible)
+    logger.info(
+        "sync flow visible accounts (%s) %s by %s", platform_key, "reset" if visible is None else "set", user.get_username()
+    )
     return SyncFlowChange.objects.create(
         user=user,
         username=user.get_username(),

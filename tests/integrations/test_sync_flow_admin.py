@@ -292,6 +292,35 @@ def test_saving_the_same_accounts_sends_nothing(operator, counting):
     assert sent(counting, "POST") == [] and not SyncFlowChange.objects.exists()
 
 
+def test_codats_refusal_of_accounts_keeps_the_boxes_as_left(operator, counting):
+    page = operator.get(ACCOUNTS)
+    forget(counting)
+    data = accounts_form(page, unticked=[OPTIONAL])
+    data["visible"].append("payments-accounts-bitcoin")  # well formed, unknown to Codat: Codat judges it
+    response = operator.post(ACCOUNTS, data)
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "Codat refused the change, so nothing was saved: &#x27;payments-accounts-bitcoin&#x27; is not an account key" in html
+    assert len(sent(counting, "POST")) == 1 and not SyncFlowChange.objects.exists()
+    cash = html[html.index('value="payments-accounts-cash"') - 40 : html.index("payments-accounts-cash</code>")]
+    assert "checked" not in cash
+    assert "Not in Codat's docs" in html  # the unknown key is shown back as sent, under Other
+
+
+def test_codat_down_on_saving_accounts_keeps_the_boxes(operator, counting, sandbox_faults):
+    page = operator.get(ACCOUNTS)
+    forget(counting)
+    sandbox_faults.inject("update-visible-accounts-sync-flow", status=503)
+    response = operator.post(ACCOUNTS, accounts_form(page, unticked=[OPTIONAL]))
+    html = response.content.decode()
+    assert response.status_code == 503
+    assert "Codat is not answering normally right now: nothing was saved." in html
+    cash = html[html.index('value="payments-accounts-cash"') - 40 : html.index("payments-accounts-cash</code>")]
+    assert "checked" not in cash
+    assert len(sent(counting, "POST")) == 1 and not SyncFlowChange.objects.exists()
+    assert sandbox_state.visible_accounts("lqai") == list(ACCOUNT_KEYS)
+
+
 @pytest.mark.parametrize("value, heading", [("", "CODAT_CLIENT_ID is not set"), ("acme", "CODAT_CLIENT_ID is not a Codat client id")])
 def test_without_a_client_id_the_page_explains_what_is_missing(operator, counting, settings, value, heading):
     settings.CODAT_CLIENT_ID = value

@@ -261,9 +261,18 @@ def test_the_stand_in_shows_what_was_set_in_the_locale_asked_for(client, db):
 
     french = open_flow(client, "fr-fr")
     assert '<html lang="fr">' in french
+    assert 'value="finish" lang="en">Finish</button>' in french  # the stand-in's own words stay English
     assert "<h1>Configurez la synchronisation de vos ventes</h1>" in french
     assert nav_buttons(french, "Suivant") == 3
     assert "<li>Espèces</li>" not in french and "<li>Vipps</li>" in french  # accounts are per platform, not locale
+
+
+def test_the_settings_page_stays_english(client, db):
+    company = call("/companies", method="POST", body={"name": "Linked"})[1]
+    controls.link(company["id"], "gbol")
+    url = urlsplit(start(merchant_identifier=company["id"]))
+    html = client.get(f"{url.path}?{url.query}&locale=fr-fr").content.decode()
+    assert '<html lang="en">' in html and "<h1>Sync settings</h1>" in html
 
 
 def test_an_unknown_locale_falls_back_to_english(client, db):
