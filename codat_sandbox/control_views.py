@@ -7,6 +7,7 @@ connection) with Codat's error body, never 500.
     POST|DELETE /sandbox/control/faults                      inject a fault | clear them
     GET|DELETE  /sandbox/control/calls                       calls answered, by operation | forget
     GET         /sandbox/control/companies                   every company, with its state
+    GET|DELETE  /sandbox/control/sync-flow-settings          texts and visible accounts changed | reset all
     POST        /sandbox/control/companies/{id}/{control}    one of COMPANY_CONTROLS below
     GET         /sandbox/control/webhooks                    the webhooks sent, with their outcome
     POST        /sandbox/control/webhooks/{id}/redeliver     send one again ({"url"?}): same id, new signature
@@ -124,6 +125,16 @@ def control_calls(request):
 @_authenticated
 def control_companies(request):
     return JsonResponse({"companies": controls.companies(f"{request.scheme}://{request.get_host()}")})
+
+
+@csrf_exempt
+@require_http_methods(["GET", "DELETE"])
+@_authenticated
+def control_sync_flow_settings(request):
+    if request.method == "DELETE":
+        controls.reset_sync_flow_settings()
+        return HttpResponse(status=204)
+    return JsonResponse(controls.sync_flow_settings_changed())
 
 
 @csrf_exempt

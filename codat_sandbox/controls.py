@@ -11,6 +11,8 @@
     complete_sync(company_id)                             # end the requested sync(s) in progress now
     describe(company_id), companies(origin)               # one company, or all, as JSON
     webhook_messages(), redeliver(message_id)             # the webhooks sent; send one again
+    sync_flow_settings_changed()                          # texts and visible accounts set away from the defaults
+    reset_sync_flow_settings()                            # every text and visible account back to the default
 
 Bad input raises ControlError: 400 over HTTP, 404 for an unknown company or connection.
 The same controls are served over HTTP under /sandbox/control/ (control_views.py).
@@ -23,9 +25,17 @@ import uuid
 import zoneinfo
 from datetime import datetime, timezone
 
-from . import lifecycle, webhooks
+from . import lifecycle, sync_flow_settings, webhooks
 from .data import BY_KEY
-from .models import SandboxCompany, SandboxConfiguration, SandboxConnection, SandboxSync, SandboxWebhookMessage
+from .models import (
+    SandboxCompany,
+    SandboxConfiguration,
+    SandboxConnection,
+    SandboxSync,
+    SandboxSyncFlowText,
+    SandboxVisibleAccounts,
+    SandboxWebhookMessage,
+)
 from .wire import company_json, configuration_json, connection_json, requested_sync_json, sync_json
 
 Status = SandboxConnection.Status
@@ -228,6 +238,23 @@ def describe(company_id, origin: str = "") -> dict:
     company = _company(company_id)
     lifecycle.syncs_complete_due(company)
     return _describe(company, origin)
+
+
+def sync_flow_settings_changed() -> dict:
+    """What differs from the defaults: ``{"texts": {locale: {key: text}}, "visibleAccounts": {platform: [...]}}``."""
+    texts: dict[str, dict[str, str]] = {}
+    for row in SandboxSyncFlowText.objects.order_by("locale", "key"):
+        texts.setdefault(row.locale, {})[row.key] = row.text
+    accounts = {
+        row.platform_key: sync_flow_settings.visible_accounts(row.platform_key)
+        for row in SandboxVisibleAccounts.objects.order_by("platform_key")
+    }
+    return {"texts": texts, "visibleAccounts": accounts}
+
+
+def reset_sync_flow_settings() -> None:
+    """Every Sync Flow text and every platform's visible accounts back to the defaults."""
+    sync_flow_settings.reset()
 
 
 def _describe(company: SandboxCompany, origin: str) -> dict:

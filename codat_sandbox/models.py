@@ -171,3 +171,21 @@ class SandboxWebhookMessage(models.Model):
 
     class Meta:
         ordering = ["created"]
+
+
+class SandboxSyncFlowText(models.Model):
+    """A Sync Flow text set through update-config-text-sync-flow; no row: the default text."""
+
+    locale = models.CharField(max_length=8)
+    key = models.CharField(max_length=200)
+    text = models.TextField(blank=True)  # "": the Sync Flow shows nothing
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["locale", "key"], name="one_text_per_locale_and_key")]
+
+
+class SandboxVisibleAccounts(models.Model):
+    """The account types shown for one commerce platform; no row: Codat's default, all of them."""
+
+    platform_key = models.CharField(max_length=16, primary_key=True)
+    accounts = models.JSONField(default=list, blank=True)  # besides the required ones, always shown

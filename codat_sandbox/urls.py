@@ -25,6 +25,11 @@ urlpatterns = [
         name="control_webhook_redeliver",
     ),
     path(
+        "control/sync-flow-settings",
+        control_views.control_sync_flow_settings,
+        name="control_sync_flow_settings",
+    ),
+    path(
         "control/companies/<str:company_id>/<str:control>",
         control_views.control_company,
         name="control_company",

@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from . import api, lifecycle
+from . import api, lifecycle, sync_flow_settings
 from .data import BY_KEY
 from .models import Call, SyncFlowCode
 from .operations.sync_flow_url import code_hash
@@ -101,16 +101,21 @@ def sync_flow_start(request, company_id, commerce_key, accounting_key):
     Call.objects.create(operation="sync-flow", status=200, path=request.path[:500])
     company = code.company
     settings_page = lifecycle.shows_settings(company, accounting_key)
+    commerce, accounting = BY_KEY[commerce_key], BY_KEY[accounting_key]
+    # Shown in the texts set for the locale the URL asks for (as Codat's does), with the
+    # account types visible for this commerce platform.
+    locale = sync_flow_settings.locale_of(request.GET.get("locale"))
     response = render(
         request,
         "codat_sandbox/settings.html" if settings_page else "codat_sandbox/sync_flow.html",
         {
             "company": company,
             "configuration": company.configuration,
-            "commerce": BY_KEY[commerce_key],
-            "accounting": BY_KEY[accounting_key],
+            "commerce": commerce,
+            "accounting": accounting,
             "finish_token": finish_token,
             "returns": bool(code.redirect_url),
+            "flow": sync_flow_settings.page(locale, commerce, accounting),
         },
     )
     response["Referrer-Policy"] = "strict-origin"  # the URL held a one-time code: send the origin only

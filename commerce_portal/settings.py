@@ -41,6 +41,12 @@ CODAT_CONNECTOR_KEY = env.str(
     "CODAT_CONNECTOR_KEY", default="lqai" if CODAT_SANDBOX_ENABLED else ""
 )
 CODAT_CONNECTOR_TYPE = env.str("CODAT_CONNECTOR_TYPE", default="commerce")
+# Codat's id for your client (a UUID): reading the Sync Flow's visible accounts needs it.
+# The sandbox answers to this fixed one.
+CODAT_SANDBOX_CLIENT_ID = "c0da7c11-e4d0-4b5a-9d1e-5a4db0c0ffee"
+CODAT_CLIENT_ID = env.str(
+    "CODAT_CLIENT_ID", default=CODAT_SANDBOX_CLIENT_ID if CODAT_SANDBOX_ENABLED else ""
+)
 CODAT_SYNC_FLOW_ALLOWED_HOSTS = env.list(
     "CODAT_SYNC_FLOW_ALLOWED_HOSTS", default=["sync-flow.codat.io"]
 )

@@ -8,7 +8,7 @@ from django.utils.html import format_html_join
 
 from commerce_portal.admin import ReadOnlyAdmin
 
-from . import logos
+from . import logos, sync_flow_admin  # noqa: F401  (sync_flow_admin registers the Sync Flow settings pages)
 from .codat import CodatError
 from .models import Integration, LinkAttempt, SyncRequest, WebhookEvent
 from .services.branding import branding_evict, branding_refresh

@@ -6,6 +6,7 @@ from standardwebhooks import Webhook
 
 from .services.offering import PLATFORM_KEY
 from .services.rate_limits import parse_rate
+from .services.sync_flow_settings import ClientIdProblem, sync_flow_client_id
 
 
 @checks.register()
@@ -42,6 +43,15 @@ def check_codat_settings(app_configs=None, **kwargs):
             checks.Warning(
                 f"CODAT_BASE_URL {settings.CODAT_BASE_URL!r} is not https: the API key would travel in clear.",
                 id="commerce_portal.W001",
+            )
+        )
+    if settings.CODAT_CLIENT_ID and isinstance(sync_flow_client_id(), ClientIdProblem):
+        problems.append(
+            checks.Warning(
+                f"CODAT_CLIENT_ID {settings.CODAT_CLIENT_ID!r} is not a UUID: the Sync Flow's visible accounts "
+                "cannot be read.",
+                hint="Set it to your Codat client id (see the admin's Sync Flow visible accounts page).",
+                id="commerce_portal.W006",
             )
         )
     try:

@@ -1,7 +1,9 @@
-"""Codat's catalogue and branding as cached here, and the record of every link attempt."""
+"""Codat's catalogue and branding as cached here, the record of every link attempt, and of every
+change operators make to the Sync Flow's settings."""
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class Integration(models.Model):
@@ -270,3 +272,62 @@ class SyncRequest(models.Model):
 
     def __str__(self):
         return f"{self.merchant} {self.get_kind_display()} ({self.get_outcome_display()})"
+
+
+class SyncFlowChange(models.Model):
+    """One change an operator made to the Sync Flow's settings, which apply to every merchant.
+
+    The settings themselves live at Codat (read live by the admin pages); this is who changed
+    what, when, from what to what: a text of one locale, or the visible accounts of one platform.
+    ``before`` and ``after`` are what Codat answered before and after the change: a text (a
+    string, "" for nothing, or null), or a list of account keys.
+    """
+
+    class Setting(models.TextChoices):
+        TEXT = "text", "Text"
+        VISIBLE_ACCOUNTS = "visible_accounts", "Visible accounts"
+
+    class Action(models.TextChoices):
+        SET = "set", "Set"
+        SHOW_NOTHING = "show_nothing", "Show nothing"
+        RESET = "reset", "Reset to default"
+
+    at = models.DateTimeField(default=timezone.now)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    username = models.CharField(max_length=150, help_text="Who made it, kept if the login is deleted.")
+    setting = models.CharField(max_length=16, choices=Setting.choices)
+    locale = models.CharField(max_length=8, blank=True, help_text="Texts: the locale changed.")
+    platform_key = models.CharField(max_length=16, blank=True, help_text="Visible accounts: the commerce platform.")
+    key = models.CharField(max_length=200, blank=True, help_text="Texts: the text's key.")
+    action = models.CharField(max_length=16, choices=Action.choices)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "Sync Flow change"
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["setting", "locale", "-at"]),
+            models.Index(fields=["setting", "platform_key", "-at"]),
+        ]
+        permissions = [("change_sync_flow_settings", "Can change the Sync Flow's texts and visible accounts")]
+
+    def __str__(self):
+        where = self.locale or self.platform_key
+        return f"{self.get_setting_display()} {where} {self.key}".strip() + f" ({self.get_action_display()})"
+
+
+class SyncFlowText(SyncFlowChange):
+    """The admin's "Sync Flow texts" page: the texts live at Codat, so there is no table of its own."""
+
+    class Meta:
+        proxy = True
+        verbose_name = verbose_name_plural = "Sync Flow texts"
+
+
+class SyncFlowVisibleAccounts(SyncFlowChange):
+    """The admin's "Sync Flow visible accounts" page: the settings live at Codat."""
+
+    class Meta:
+        proxy = True
+        verbose_name = verbose_name_plural = "Sync Flow visible accounts"

@@ -115,6 +115,7 @@ def test_check_sandbox_in_development_is_fine():
         (dict(CODAT_SYNC_FLOW_CODE_TTL=0), "commerce_portal.E005"),
         (dict(CODAT_SANDBOX_ENABLED=False, CODAT_BASE_URL="http://api.codat.io"), "commerce_portal.W001"),
         (dict(LINK_RATE_LIMIT="lots"), "commerce_portal.E006"),
+        (dict(CODAT_CLIENT_ID="acme"), "commerce_portal.W006"),
     ],
 )
 def test_codat_setting_checks(overrides, expected):
@@ -148,3 +149,12 @@ def test_webhook_secret_checks():
     with override_settings(CODAT_WEBHOOK_SECRETS=["whsec_not base64!", "whsec_c2VjcmV0"]):
         (error,) = check_webhook_secret_format()
         assert error.id == "commerce_portal.E008" and "not base64" not in error.msg  # the secret is never echoed
+
+
+def test_the_client_id_defaults_to_the_sandboxs_only_in_sandbox_mode():
+    code = "from django.conf import settings; print(repr(settings.CODAT_CLIENT_ID))"
+    assert run_django(code).stdout.strip() == "'c0da7c11-e4d0-4b5a-9d1e-5a4db0c0ffee'"
+    assert run_django(code, **PRODUCTION).stdout.strip() == "''"
+    assert run_django(code, **PRODUCTION, CODAT_CLIENT_ID="8a210b68-6988-11ed-a1eb-0242ac120002").stdout.strip() == (
+        "'8a210b68-6988-11ed-a1eb-0242ac120002'"
+    )

@@ -24,10 +24,20 @@ from .schemas import (
     ConnectionStatus,
     DataConnectionError,
     Integration,
+    Locale,
+    Localization,
+    LocalizationInfo,
     SyncFlowUrl,
     SyncSchedule,
     SyncSummary,
+    VisibleAccounts,
     parse_datetime,
+)
+from .sync_flow_accounts import (
+    REQUIRED_ACCOUNT_KEYS,
+    SYNC_FLOW_ACCOUNTS,
+    SYNC_FLOW_ACCOUNTS_BY_KEY,
+    SyncFlowAccount,
 )
 
 __all__ = [
@@ -51,9 +61,17 @@ __all__ = [
     "ConnectionStatus",
     "DataConnectionError",
     "Integration",
+    "Locale",
+    "Localization",
+    "LocalizationInfo",
+    "REQUIRED_ACCOUNT_KEYS",
+    "SYNC_FLOW_ACCOUNTS",
+    "SYNC_FLOW_ACCOUNTS_BY_KEY",
+    "SyncFlowAccount",
     "SyncFlowUrl",
     "SyncSchedule",
     "SyncSummary",
+    "VisibleAccounts",
     "build_client",
     "get_codat_client",
     "parse_datetime",

@@ -13,7 +13,7 @@ import random
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, Mapping
 from urllib.parse import quote
 
 import httpx
@@ -27,11 +27,14 @@ from .schemas import (
     Configuration,
     Connection,
     Integration,
+    Locale,
+    LocalizationInfo,
     Page,
     SchemaError,
     SyncFlowUrl,
     SyncSummary,
     iso_datetime,
+    VisibleAccounts,
     parse_list,
 )
 
@@ -211,6 +214,53 @@ class CodatClient:
         path = f"meta/companies/{_segment(company_id)}/sync/commerce/historic"
         answer = self._request("request-sync-for-date-range", "POST", path, json_body=body)
         return self._parse("request-sync-for-date-range", answer, SyncSummary.from_json)
+
+    # --- Sync Flow settings: the same for every merchant ----------------------------
+
+    def get_config_text_sync_flow(self, *, locale: Locale | str) -> LocalizationInfo:
+        """get-config-text-sync-flow: every Sync Flow text of ``locale``, with whether Codat requires it."""
+        params = {"locale": Locale(locale).value}
+        answer = self._request("get-config-text-sync-flow", "GET", "sync/commerce/config/ui/text", params=params)
+        return self._parse("get-config-text-sync-flow", answer, LocalizationInfo.from_json)
+
+    def update_config_text_sync_flow(
+        self, *, locale: Locale | str, texts: Mapping[str, str | None]
+    ) -> LocalizationInfo:
+        """update-config-text-sync-flow: change only the keys given. Never retried.
+
+        A text sets it, ``""`` makes the Sync Flow show nothing, ``None`` restores Codat's default.
+        Sent in the spec's shape, ``{key: {"text": ...}}`` (Codat's docs show a flat
+        ``{key: ...}``; the spec decides the wire).
+        """
+        params = {"locale": Locale(locale).value}
+        body = {key: {"text": text} for key, text in texts.items()}
+        answer = self._request(
+            "update-config-text-sync-flow", "PATCH", "sync/commerce/config/ui/text", params=params, json_body=body
+        )
+        return self._parse("update-config-text-sync-flow", answer, LocalizationInfo.from_json)
+
+    def get_visible_accounts(self, *, client_id: str, platform_key: str) -> VisibleAccounts:
+        """get-visible-accounts: the account types merchants may map, for one commerce platform.
+
+        The spec's path names Codat's client (``/clients/{clientId}/…``); Codat's docs show a
+        path without it. The spec decides the wire.
+        """
+        path = f"clients/{_segment(client_id)}/config/ui/accounts/platform/{_segment(platform_key)}"
+        answer = self._request("get-visible-accounts", "GET", path)
+        return self._parse("get-visible-accounts", answer, VisibleAccounts.from_json)
+
+    def update_visible_accounts_sync_flow(
+        self, *, platform_key: str, visible_accounts: Iterable[str] | None
+    ) -> VisibleAccounts:
+        """update-visible-accounts-sync-flow. Never retried.
+
+        ``None`` sends ``{}``: Codat's default, every account type shown. A list shows exactly
+        those, plus the ones Codat requires (``[]`` shows only those).
+        """
+        body = {} if visible_accounts is None else {"visibleAccounts": list(visible_accounts)}
+        path = f"sync/commerce/config/ui/accounts/platform/{_segment(platform_key)}"
+        answer = self._request("update-visible-accounts-sync-flow", "POST", path, json_body=body)
+        return self._parse("update-visible-accounts-sync-flow", answer, VisibleAccounts.from_json)
 
     def get_image(self, url: str, *, max_bytes: int) -> tuple[str, bytes]:
         """A branding image from Codat's static host: (content type, bytes), at most ``max_bytes``."""

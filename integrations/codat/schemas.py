@@ -456,3 +456,66 @@ def iso_datetime(value: datetime) -> str:
     if value.tzinfo is None:
         raise ValueError("Codat date-times must be aware")
     return _iso(value.astimezone(timezone.utc))
+
+
+# --- Sync Flow settings: its texts and the accounts merchants may map -------------------
+
+
+class Locale(enum.StrEnum):
+    """The spec's ``Locale``: the languages the Sync Flow's texts can be set in."""
+
+    EN_US = "en-us"
+    FR_FR = "fr-fr"
+
+
+@dataclass(frozen=True)
+class Localization:
+    """One Sync Flow text. ``text`` may be empty (the Sync Flow shows nothing) or None."""
+
+    text: str | None
+    required: bool = False
+
+    @classmethod
+    def from_json(cls, data: Any) -> Localization:
+        data = _object(data, "localization")
+        text = data.get("text")
+        if text is not None and not isinstance(text, str):
+            raise SchemaError("localization.text is not a string or null")
+        return cls(text=text, required=_optional(data, "required", bool, False))
+
+
+@dataclass(frozen=True)
+class LocalizationInfo:
+    """Every Sync Flow text of one locale, by its key (Codat's ``data-textkey``), in Codat's order.
+
+    The spec's shape, ``{key: {text, required}}``; Codat's docs show a flat ``{key: text}``,
+    which is read too (as not required) so that either answer parses.
+    """
+
+    texts: dict[str, Localization]
+
+    @classmethod
+    def from_json(cls, data: Any) -> LocalizationInfo:
+        texts = {}
+        for key, value in _object(data, "localization info").items():
+            if value is None or isinstance(value, str):
+                texts[key] = Localization(text=value)
+            else:
+                texts[key] = Localization.from_json(value)
+        return cls(texts=texts)
+
+
+@dataclass(frozen=True)
+class VisibleAccounts:
+    """The account types merchants may map in the Sync Flow; None: Codat did not list them."""
+
+    visible_accounts: tuple[str, ...] | None
+
+    @classmethod
+    def from_json(cls, data: Any) -> VisibleAccounts:
+        value = _object(data, "visible accounts").get("visibleAccounts")
+        if value is None:
+            return cls(visible_accounts=None)
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise SchemaError("visibleAccounts is not an array of strings")
+        return cls(visible_accounts=tuple(value))

@@ -9,7 +9,11 @@ from codat_sync_for_commerce.models import errors, shared
 
 from codat_sandbox import controls
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    # The generated SDK's own serializer reads model_fields off instances (pydantic 2.11 deprecation).
+    pytest.mark.filterwarnings("ignore:Accessing the 'model_fields' attribute on the instance:DeprecationWarning"),
+]
 
 
 @pytest.fixture
@@ -186,3 +190,64 @@ def test_sdk_parses_a_refused_date_range(sdk, company):
         )
     assert caught.value.data.status_code == 400
     assert caught.value.data.validation.errors[0].item_id == "dateRange.finish"
+
+
+# --- Sync Flow settings: texts and visible accounts --------------------------------------------
+
+NEXT = "configure-misc-nextButton"
+
+
+def test_sdk_reads_texts_per_locale(sdk):
+    english = sdk.sync_flow_settings.get_config_text_sync_flow(request={"locale": shared.Locale.EN_US})
+    french = sdk.sync_flow_settings.get_config_text_sync_flow(request={"locale": shared.Locale.FR_FR})
+    assert english[NEXT].text == "Next" and english[NEXT].required is True
+    assert french[NEXT].text == "Suivant"
+    assert english["configure-content-sales-description"].text == ""
+
+
+def test_sdk_sets_shows_nothing_and_resets_texts(sdk):
+    changed = sdk.sync_flow_settings.update_config_text_sync_flow(
+        request={
+            "locale": shared.Locale.EN_US,
+            "request_body": {NEXT: {"text": "Continue"}, "configure-content-sales-description": {"text": ""}},
+        }
+    )
+    assert changed[NEXT].text == "Continue"
+    assert sdk.sync_flow_settings.get_config_text_sync_flow(request={"locale": "fr-fr"})[NEXT].text == "Suivant"
+    # The SDK sends an explicit null for a text set to None: Codat's "restore the default".
+    reset = sdk.sync_flow_settings.update_config_text_sync_flow(
+        request={"locale": "en-us", "request_body": {NEXT: shared.Localization(text=None)}}
+    )
+    assert reset[NEXT].text == "Next"
+
+
+def test_sdk_parses_a_refused_text(sdk):
+    with pytest.raises(errors.ErrorMessage) as caught:
+        sdk.sync_flow_settings.update_config_text_sync_flow(
+            request={"locale": "en-us", "request_body": {NEXT: {"text": ""}}}
+        )
+    assert caught.value.data.status_code == 400
+    assert caught.value.data.validation.errors[0].item_id == NEXT
+
+
+def test_sdk_reads_and_updates_visible_accounts(sdk, settings):
+    read = {"client_id": settings.CODAT_SANDBOX_CLIENT_ID, "platform_key": "lqai"}
+    assert "payments-accounts-cash" in sdk.sync_flow_settings.get_visible_accounts(request=read).visible_accounts
+    updated = sdk.sync_flow_settings.update_visible_accounts_sync_flow(
+        request={"platform_key": "lqai", "visible_accounts": {"visible_accounts": ["payments-accounts-vipps"]}}
+    )
+    assert "payments-accounts-cash" not in updated.visible_accounts
+    assert {"payments-accounts-vipps", "payments-accounts-card"} <= set(updated.visible_accounts)
+    assert sdk.sync_flow_settings.get_visible_accounts(request=read).visible_accounts == updated.visible_accounts
+    reset = sdk.sync_flow_settings.update_visible_accounts_sync_flow(
+        request={"platform_key": "lqai", "visible_accounts": {}}
+    )
+    assert len(reset.visible_accounts) == 30
+
+
+def test_sdk_parses_the_404_for_an_unknown_client(sdk):
+    with pytest.raises(errors.ErrorMessage) as caught:
+        sdk.sync_flow_settings.get_visible_accounts(
+            request={"client_id": "8a210b68-6988-11ed-a1eb-0242ac120002", "platform_key": "lqai"}
+        )
+    assert caught.value.data.status_code == 404 and caught.value.data.service == "ClientsApi"

@@ -17,6 +17,8 @@ from openapi_core.testing import MockRequest, MockResponse
 from openapi_core.validation.request.exceptions import RequestValidationError
 from openapi_core.validation.response.exceptions import InvalidData
 
+from django.conf import settings
+
 from codat_sandbox import controls
 from codat_sandbox.transport import SandboxTransport
 from integrations.codat import CodatAPIError
@@ -27,6 +29,8 @@ pytestmark = pytest.mark.django_db
 SPEC = Path(__file__).with_name("spec") / "Codat-Sync-Commerce.yaml"
 ORIGIN = "http://codat-sandbox.internal"
 UNKNOWN = "8a210b68-6988-11ed-a1eb-0242ac120002"
+CLIENT = settings.CODAT_SANDBOX_CLIENT_ID
+NEXT = "configure-misc-nextButton"
 
 
 class RecordingTransport(httpx.BaseTransport):
@@ -50,9 +54,25 @@ def test_spec_is_codats():
     assert blob == "9375bb8f3b68c6b3f36ff917e4c94694ebdccb84"
 
 
+def _nullable_as_in_31(node):
+    """The spec declares OpenAPI 3.1 but marks nullable fields the 3.0 way (``nullable: true``),
+    which a 3.1 validator ignores: read them as their authors meant, null allowed
+    (``type: [X, "null"]``). Without it, resetting a Sync Flow text (``{"text": null}``, the
+    documented way) would look like a contract break."""
+    if isinstance(node, dict):
+        if node.get("nullable") is True and isinstance(node.get("type"), str):
+            node["type"] = [node["type"], "null"]
+        for value in node.values():
+            _nullable_as_in_31(value)
+    elif isinstance(node, list):
+        for value in node:
+            _nullable_as_in_31(value)
+
+
 @pytest.fixture(scope="module")
 def openapi():
     spec = yaml.safe_load(SPEC.read_text())
+    _nullable_as_in_31(spec)
     # The server is where Codat runs; the contract is everything else.
     spec["servers"] = [{"url": f"{ORIGIN}/sandbox/codat"}]
     return OpenAPI.from_dict(spec)
@@ -147,6 +167,21 @@ OPERATIONS = {
     "request-sync-for-date-range": lambda client, company_id: client.request_sync_for_date_range(
         company_id, start=datetime(2025, 5, 1, tzinfo=timezone.utc), finish=datetime(2025, 5, 8, tzinfo=timezone.utc)
     ),
+    "get-config-text-sync-flow": lambda client, _: client.get_config_text_sync_flow(locale="en-us"),
+    "get-config-text-sync-flow-fr": lambda client, _: client.get_config_text_sync_flow(locale="fr-fr"),
+    "update-config-text-sync-flow": lambda client, _: client.update_config_text_sync_flow(
+        locale="en-us", texts={NEXT: "Continue", "configure-content-sales-description": ""}
+    ),
+    "update-config-text-sync-flow-reset": lambda client, _: client.update_config_text_sync_flow(
+        locale="fr-fr", texts={NEXT: None}
+    ),
+    "get-visible-accounts": lambda client, _: client.get_visible_accounts(client_id=CLIENT, platform_key="lqai"),
+    "update-visible-accounts-sync-flow": lambda client, _: client.update_visible_accounts_sync_flow(
+        platform_key="lqai", visible_accounts=["payments-accounts-cash", "fees-accounts-loan"]
+    ),
+    "update-visible-accounts-sync-flow-reset": lambda client, _: client.update_visible_accounts_sync_flow(
+        platform_key="fqly", visible_accounts=None
+    ),
 }
 
 
@@ -195,6 +230,12 @@ ERRORS = {
     # Within the spec (it does not order start and finish); the sandbox refuses it, as Codat would surely.
     "400-request-sync-for-date-range-backwards": ({}, lambda client, fresh: client.request_sync_for_date_range(
         fresh, start=datetime(2025, 5, 8, tzinfo=timezone.utc), finish=datetime(2025, 5, 1, tzinfo=timezone.utc)), 400),
+    "400-update-config-text-required-shows-nothing": ({}, lambda client, _: client.update_config_text_sync_flow(locale="en-us", texts={NEXT: ""}), 400),
+    "400-update-config-text-unknown-key": ({}, lambda client, _: client.update_config_text_sync_flow(locale="en-us", texts={"configure-misc-finishButton": "Done"}), 400),
+    "404-get-visible-accounts-unknown-client": ({}, lambda client, _: client.get_visible_accounts(client_id=UNKNOWN, platform_key="lqai"), 404),
+    "404-get-visible-accounts-accounting-platform": ({}, lambda client, _: client.get_visible_accounts(client_id=CLIENT, platform_key="gbol"), 404),
+    "400-update-visible-accounts-unknown-account": ({}, lambda client, _: client.update_visible_accounts_sync_flow(platform_key="lqai", visible_accounts=["payments-accounts-bitcoin"]), 400),
+    "404-update-visible-accounts-unknown-platform": ({}, lambda client, _: client.update_visible_accounts_sync_flow(platform_key="zzzz", visible_accounts=None), 404),
 }
 
 
@@ -301,6 +342,10 @@ def test_date_range_requests_are_refused_exactly_when_the_spec_refuses_them(open
         ("request-sync", lambda client, company_id: client.request_sync(company_id)),
         ("request-sync-for-date-range", lambda client, company_id: client.request_sync_for_date_range(
             company_id, start=datetime(2025, 5, 1, tzinfo=timezone.utc), finish=datetime(2025, 5, 2, tzinfo=timezone.utc))),
+        ("get-config-text-sync-flow", lambda client, _: client.get_config_text_sync_flow(locale="en-us")),
+        ("update-config-text-sync-flow", lambda client, _: client.update_config_text_sync_flow(locale="en-us", texts={NEXT: None})),
+        ("get-visible-accounts", lambda client, _: client.get_visible_accounts(client_id=CLIENT, platform_key="lqai")),
+        ("update-visible-accounts-sync-flow", lambda client, _: client.update_visible_accounts_sync_flow(platform_key="lqai", visible_accounts=None)),
     ],
     ids=lambda value: value if isinstance(value, str) else None,
 )
@@ -329,3 +374,29 @@ def test_validator_rejects_a_connection_with_a_field_codat_does_not_define(opena
         openapi.validate_response(
             _mock_request(request), MockResponse(json.dumps(body).encode(), content_type="application/json")
         )
+
+
+@pytest.mark.parametrize(
+    "body, follows",
+    [
+        ({NEXT: {"text": None}}, True),
+        ({NEXT: {"text": ""}}, True),
+        ({NEXT: {"text": "Continue", "required": True}}, True),
+        ({NEXT: {"text": 42}}, False),
+        ({NEXT: "Continue"}, False),  # the docs' flat form is not the spec's
+    ],
+)
+def test_text_updates_are_checked_against_localization(openapi, body, follows):
+    """Null is a text the spec allows (after reading ``nullable`` as 3.1 does); other types are not."""
+    request = httpx.Request(
+        "PATCH",
+        f"{ORIGIN}/sandbox/codat/sync/commerce/config/ui/text",
+        params={"locale": "en-us"},
+        json=body,
+        headers={"Authorization": "Basic c2FuZGJveA=="},
+    )
+    if follows:
+        openapi.validate_request(_mock_request(request))
+    else:
+        with pytest.raises(RequestValidationError):
+            openapi.validate_request(_mock_request(request))
