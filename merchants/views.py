@@ -58,7 +58,7 @@ def set_password(request):
         form = ChoosePasswordForm(user, request.POST)
         if form.is_valid():
             try:
-                sign_in_link_redeem(link=link, password=form.cleaned_data["new_password1"])
+                user = sign_in_link_redeem(link=link, password=form.cleaned_data["new_password1"])
             except SignInLinkUnusable as refusal:
                 return _refuse_from_now_on(request, refusal.state)
             request.session.pop(SESSION_KEY, None)

@@ -344,3 +344,61 @@ def test_the_token_never_reaches_the_logs_or_the_session(staff_client, warm_cach
         assert token not in record.getMessage() and token not in str(record.__dict__)
     for session in Session.objects.all():
         assert token not in str(session.get_decoded())
+
+
+# --- the role is checked again when the link is used (issue 15, item 1) -------------------
+
+
+def _promote_to_staff(user):
+    get_user_model().objects.filter(pk=user.pk).update(is_staff=True)
+
+
+def _promote_to_superuser(user):
+    get_user_model().objects.filter(pk=user.pk).update(is_superuser=True)
+
+
+def _add_to_a_group(user):
+    from django.contrib.auth.models import Group
+
+    user.groups.add(Group.objects.get_or_create(name="POS staff")[0])
+
+
+def _deactivate(user):
+    get_user_model().objects.filter(pk=user.pk).update(is_active=False)
+
+
+ROLE_CHANGES = [_promote_to_staff, _promote_to_superuser, _add_to_a_group, _deactivate]
+
+
+@pytest.mark.parametrize("change", ROLE_CHANGES, ids=lambda change: change.__name__.strip("_"))
+def test_a_link_whose_user_changed_role_since_it_was_issued_is_refused_when_opened(client, issued, newcomer, change, caplog):
+    caplog.set_level(logging.DEBUG)
+    change(newcomer)
+    response = open_link(client, issued.token, follow=True)
+    assert response.status_code == 410
+    assert "This sign-in link no longer works" in text(response)
+    assert set_password(client).status_code == 410
+    newcomer.refresh_from_db()
+    assert not newcomer.has_usable_password() and "_auth_user_id" not in client.session
+    for record in caplog.records:
+        assert issued.token not in record.getMessage() and issued.token not in str(record.__dict__)
+
+
+@pytest.mark.parametrize("change", ROLE_CHANGES, ids=lambda change: change.__name__.strip("_"))
+def test_a_user_who_changed_role_while_the_form_was_open_gets_no_password(client, issued, newcomer, change):
+    open_link(client, issued.token)
+    assert client.get("/sign-in/set-password/").status_code == 200
+    change(newcomer)
+    response = set_password(client)
+    assert response.status_code == 410 and "This sign-in link no longer works" in text(response)
+    newcomer.refresh_from_db()
+    assert not newcomer.has_usable_password() and "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize("change", ROLE_CHANGES, ids=lambda change: change.__name__.strip("_"))
+def test_redeeming_refuses_a_user_who_changed_role(issued, newcomer, change):
+    change(newcomer)
+    with pytest.raises(SignInLinkUnusable):
+        sign_in_link_redeem(link=SignInLink.objects.get(pk=issued.link.pk), password=GOOD_PASSWORD)
+    newcomer.refresh_from_db()
+    assert not newcomer.has_usable_password()
