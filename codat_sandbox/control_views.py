@@ -20,7 +20,7 @@ import json
 
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from . import api, controls, faults
 from .views import http_response, sandbox_request
@@ -90,7 +90,7 @@ def control_faults(request):
 
 
 @csrf_exempt
-@require_http_methods(["GET", "DELETE"])
+@require_http_methods(["GET", "HEAD", "DELETE"])
 @_authenticated
 def control_calls(request):
     if request.method == "DELETE":
@@ -100,7 +100,7 @@ def control_calls(request):
 
 
 @csrf_exempt
-@require_http_methods(["GET"])
+@require_safe
 @_authenticated
 def control_companies(request):
     return JsonResponse({"companies": controls.companies(f"{request.scheme}://{request.get_host()}")})
@@ -142,7 +142,7 @@ def _arguments(body: bytes, function, fields: dict[str, str]) -> dict:
 
 
 @csrf_exempt
-@require_http_methods(["GET"])
+@require_safe
 @_authenticated
 def control_webhooks(request):
     return JsonResponse({"messages": controls.webhook_messages()})

@@ -19,7 +19,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from merchants.selectors import merchant_for_user
 
@@ -129,7 +129,7 @@ class ConnectionView(MerchantPageView):
 class LinkStartView(MerchantPageView):
     """The Link button: mint a fresh Sync Flow URL and redirect to it, or say why not."""
 
-    http_method_names = ["get", "post"]
+    http_method_names = ["get", "head", "post"]
     assisted = False
 
     def get(self, request, *args, **kwargs):
@@ -182,7 +182,7 @@ class LinkStartView(MerchantPageView):
 class ConnectionStateView(MerchantPageView):
     """The connection's state as JSON, for the open "Your connection" page to notice a change (no Codat call)."""
 
-    http_method_names = ["get"]
+    http_method_names = ["get", "head"]
 
     def get(self, request, *args, **kwargs):
         report = connection_report(self.merchant, wait=0)
@@ -206,7 +206,7 @@ class LinkReturnView(MerchantPageView):
         return redirect(self.get_connection_url())
 
 
-@require_GET
+@require_safe
 def logo(request, digest: str, extension: str):
     """Logos from our own origin, at digest-bearing URLs: cached for good, and inert."""
     found = Logo.objects.filter(digest=digest).only("content_type").first()

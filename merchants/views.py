@@ -44,7 +44,7 @@ def open_link(request):
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def set_password(request):
     if refusal := request.session.get(REFUSAL_KEY):
         return _refused(request, refusal)
@@ -52,7 +52,7 @@ def set_password(request):
     if state != SignInLinkState.USABLE:
         return _refuse_from_now_on(request, state)
     user = link.user
-    if request.method == "GET":
+    if request.method != "POST":
         form = ChoosePasswordForm(user)
     else:
         form = ChoosePasswordForm(user, request.POST)

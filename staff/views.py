@@ -17,7 +17,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from integrations.views import LinkReturnView, LinkStartView, SelectView
 from merchants.selectors import merchant_for_user, merchant_login_get, merchant_logins
@@ -80,7 +80,7 @@ def _merchant_or_404(merchant_id: int):
 
 
 @staff_only()
-@require_GET
+@require_safe
 def merchants(request):
     search = request.GET.get("q", "").strip()
     status = request.GET.get("status", "")
@@ -129,9 +129,9 @@ def _column_headers(sort: str) -> list[dict]:
 
 
 @staff_only(roles.ONBOARD_MERCHANT)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def merchant_new(request):
-    if request.method == "GET":
+    if request.method != "POST":
         return render(request, "staff/merchant_new.html", {"form": OnboardForm()})
     form = OnboardForm(request.POST)
     if form.is_valid():
@@ -151,7 +151,7 @@ def merchant_new(request):
 
 
 @staff_only()
-@require_GET
+@require_safe
 def merchant_detail(request, merchant_id: int):
     merchant = _merchant_or_404(merchant_id)
     return render(
@@ -168,13 +168,13 @@ def merchant_detail(request, merchant_id: int):
 
 
 @staff_only(roles.ONBOARD_MERCHANT)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def sign_in_link_new(request, merchant_id: int, user_id: int):
     merchant = _merchant_or_404(merchant_id)
     user = merchant_login_get(merchant=merchant, user_id=user_id)
     if user is None:
         raise Http404("No such login for this merchant.")
-    if request.method == "GET":  # issuing voids the previous link: only ever from the button
+    if request.method != "POST":  # issuing voids the previous link: only ever from the button
         return render(request, "staff/method_not_allowed.html", {"merchant": merchant}, status=405)
     issued = sign_in_link_issue(user=user, created_by=request.user)
     return _link_issued(request, merchant=merchant, user=user, issued=issued, onboarded=False)
