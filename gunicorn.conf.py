@@ -23,6 +23,8 @@ errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # %(U)s is the path alone: Sync Flow one-time codes travel in query strings, and the
 # Referer (%(f)s) can carry one back from Codat, so neither %(r)s nor %(q)s nor %(f)s.
+# Request-derived values (the decoded path, the User-Agent) escaped: a %0A cannot forge a line.
+logger_class = "commerce_portal.gunicorn_logging.EscapingLogger"
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%(a)s" %({x-request-id}o)s'
 
 # The heartbeat file on tmpfs: on overlay filesystems fchmod can stall a worker.
