@@ -47,8 +47,20 @@ def open_link(client, token, *, follow=False):
     return response
 
 
-def set_password(client, password=GOOD_PASSWORD, again=None):
-    return client.post("/sign-in/set-password/", {"new_password1": password, "new_password2": again or password})
+def set_password(client, password=GOOD_PASSWORD, again=None, *, reference=None):
+    """Submit the form as a browser would: with the link reference the page it shows carries."""
+    if reference is None:
+        reference = form_reference(client.get("/sign-in/set-password/"))
+    data = {"new_password1": password, "new_password2": again or password}
+    if reference:
+        data["link"] = reference
+    return client.post("/sign-in/set-password/", data)
+
+
+def form_reference(response) -> str:
+    html = response.content.decode()
+    marker = 'name="link" value="'
+    return html.split(marker, 1)[1].split('"', 1)[0] if marker in html else ""
 
 
 def text(response) -> str:
@@ -402,3 +414,47 @@ def test_redeeming_refuses_a_user_who_changed_role(issued, newcomer, change):
         sign_in_link_redeem(link=SignInLink.objects.get(pk=issued.link.pk), password=GOOD_PASSWORD)
     newcomer.refresh_from_db()
     assert not newcomer.has_usable_password()
+
+
+# --- the form is bound to the link it shows (issue 15, item 10) ------------------------------------
+
+
+@pytest.fixture
+def attackers_link(db, staff_user):
+    """A link to a merchant login the attacker controls (their own shop, say)."""
+    _, mallory = make_merchant(identifier="mallory-1", name="Mallory's", username="mallory", password=None)
+    return mallory, sign_in_link_issue(user=mallory, created_by=staff_user)
+
+
+def test_a_cross_site_visit_to_another_link_cannot_swap_what_the_open_form_sets(client, issued, newcomer, attackers_link):
+    mallory, theirs = attackers_link
+    open_link(client, issued.token)
+    form = client.get("/sign-in/set-password/")
+    assert "Corner Deli" in text(form)
+    reference = form_reference(form)
+    assert reference and str(issued.token) not in reference
+    # A page elsewhere navigates this browser to the attacker's link: the session now holds it.
+    open_link(client, theirs.token)
+    response = set_password(client, reference=reference)  # the victim submits the form they see
+    assert response.status_code == 409
+    assert "This form was for another sign-in link" in text(response)
+    newcomer.refresh_from_db()
+    mallory.refresh_from_db()
+    assert not newcomer.has_usable_password() and not mallory.has_usable_password()
+    assert "_auth_user_id" not in client.session
+    assert not SignInLink.objects.filter(used_at__isnull=False).exists()
+
+
+def test_a_post_without_the_forms_reference_sets_nothing(client, issued, newcomer):
+    open_link(client, issued.token)
+    assert set_password(client, reference="").status_code == 409
+    newcomer.refresh_from_db()
+    assert not newcomer.has_usable_password()
+
+
+def test_the_reference_is_no_secret_and_the_form_still_works_after_a_reload(client, issued, newcomer):
+    open_link(client, issued.token)
+    first = form_reference(client.get("/sign-in/set-password/"))
+    assert first and first == form_reference(client.get("/sign-in/set-password/"))
+    assert issued.token not in first and issued.link.token_hash not in first
+    assert set_password(client, reference=first).status_code == 302
