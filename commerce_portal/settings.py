@@ -51,6 +51,8 @@ CODAT_CONNECT_TIMEOUT = env.float("CODAT_CONNECT_TIMEOUT", default=3.0)
 CODAT_READ_TIMEOUT = env.float("CODAT_READ_TIMEOUT", default=10.0)
 CODAT_MAX_RETRIES = env.int("CODAT_MAX_RETRIES", default=2)
 CODAT_RETRY_AFTER_CAP = env.float("CODAT_RETRY_AFTER_CAP", default=3.0)
+# The largest JSON answer read from Codat (bytes, counted while streaming); larger is an error.
+CODAT_MAX_RESPONSE_BYTES = env.int("CODAT_MAX_RESPONSE_BYTES", default=4 * 1024 * 1024)
 # The most a merchant waits on a hand-off (both mints, retries included); under gunicorn's timeout.
 CODAT_HANDOFF_TIMEOUT = env.float("CODAT_HANDOFF_TIMEOUT", default=20.0)
 CODAT_LOGO_HOSTS = env.list("CODAT_LOGO_HOSTS", default=["static.codat.io"])
