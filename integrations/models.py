@@ -84,6 +84,8 @@ class LinkAttempt(models.Model):
         REJECTED = "rejected", "Codat refused the request (4xx)"
         BAD_RESPONSE = "bad_response", "Codat's answer was unusable"
         UNTRUSTED_HOST = "untrusted_host", "Sync Flow URL on a host we do not trust"
+        UNEXPECTED = "unexpected", "Unexpected error in the portal"
+        ABANDONED = "abandoned", "Abandoned: the worker stopped before it finished"
 
     merchant = models.ForeignKey("merchants.Merchant", on_delete=models.CASCADE, related_name="link_attempts")
     user = models.ForeignKey(

@@ -8,6 +8,7 @@ only whose merchant it is, where "Back" goes and where Codat returns.
 from __future__ import annotations
 
 import logging
+import math
 
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -42,6 +43,9 @@ FAILURE_STATUS = {
     LinkAttempt.Reason.RATE_LIMITED: 503,
 }
 FAILURE_STATUS_DEFAULT = 502  # Codat, not the merchant, is at fault
+# Codat's Retry-After is passed on to the browser only up to this: the page says "try again",
+# and an hour (or a date in 2099) would tell well-behaved clients to give up.
+RETRY_AFTER_BROWSER_MAX = 60
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -165,7 +169,7 @@ class LinkStartView(MerchantPageView):
                 status=status,
             )
             if failure.retry_after:
-                response["Retry-After"] = str(int(failure.retry_after + 0.999))
+                response["Retry-After"] = str(min(RETRY_AFTER_BROWSER_MAX, max(1, math.ceil(failure.retry_after))))
             return response
         # The URL carries a one-time code: never cached, never sent on as a Referer.
         response = HttpResponseRedirect(started.url)
