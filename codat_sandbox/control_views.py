@@ -80,11 +80,13 @@ def control_faults(request):
         faults.clear()
         return HttpResponse(status=204)
     try:
-        spec = json.loads(request.body)
+        spec = _json_object(request.body)
+        if "operation" not in spec:
+            raise faults.BadFault("operation is required")
         operation = spec.pop("operation")
         times = spec.pop("times", None)
         fault = faults.inject(operation, times=times, **spec)
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (ValueError, TypeError) as exc:  # BadFault is a ValueError; unknown fields a TypeError
         return _error(400, f"Bad fault: {exc}")
     return JsonResponse({"id": fault.pk}, status=201)
 
@@ -118,6 +120,21 @@ def control_company(request, company_id: str, control: str):
     except controls.ControlError as exc:
         return _error(exc.status, str(exc))
     return JsonResponse(controls.describe(company_id, f"{request.scheme}://{request.get_host()}"))
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _json_object(body: bytes) -> dict:
+    """A JSON object, strictly: not NaN or Infinity (Python's json accepts them), not a list."""
+    try:
+        data = json.loads(body or b"{}", parse_constant=_reject_constant)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError(f"the body must be JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise ValueError("the body must be a JSON object")
+    return data
 
 
 def _arguments(body: bytes, function, fields: dict[str, str]) -> dict:

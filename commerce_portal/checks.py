@@ -20,11 +20,17 @@ def check_sandbox_exposure(app_configs=None, **kwargs):
             )
         ]
     if settings.CODAT_SANDBOX_ENABLED and settings.CODAT_SANDBOX_DEMO and settings.CODAT_SANDBOX_API_KEY == "sandbox":
+        # The sandbox refuses the well-known key in a demo (codat_sandbox.api.authorised), so
+        # the demo would not work either: refuse to start, and say how to get a key.
         return [
-            checks.Warning(
-                "The public sandbox demo accepts the default key 'sandbox': anyone can script its faults.",
-                hint="Set CODAT_SANDBOX_API_KEY to a secret value for a public demo.",
-                id="commerce_portal.W004",
+            checks.Error(
+                "A public sandbox demo (CODAT_SANDBOX_DEMO) cannot use the default key 'sandbox': "
+                "anyone could call its API and script its faults.",
+                hint=(
+                    "Run `python manage.py sandbox_demo_key` once per deployment: it prints a random key. "
+                    "Keep it in the deployment's secrets as CODAT_SANDBOX_API_KEY."
+                ),
+                id="commerce_portal.E009",
             )
         ]
     return []
