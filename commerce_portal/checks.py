@@ -60,3 +60,31 @@ def check_brand_color(app_configs=None, **kwargs):
             id="commerce_portal.W002",
         )
     ]
+
+
+@checks.register(checks.Tags.security)
+def check_proxy_count(app_configs=None, **kwargs):
+    """PROXY_COUNT set, but axes would still lock out the proxy's address (and so everyone)."""
+    if not getattr(settings, "PROXY_COUNT", 0):
+        return []
+    from axes import helpers
+
+    from .client_ip import probe_request
+
+    client = "203.0.113.9"
+    seen = helpers.get_client_ip_address(probe_request(settings.PROXY_COUNT, client=client, forged="198.51.100.66"))
+    if seen == client:
+        return []
+    return [
+        checks.Error(
+            f"PROXY_COUNT={settings.PROXY_COUNT} is set but has no effect: behind that many proxies, "
+            f"failed logins from {client} would be counted against {seen!r}.",
+            hint=(
+                "Install django-ipware (pinned in requirements.lock) and leave AXES_IPWARE_* and "
+                "AXES_CLIENT_IP_CALLABLE to settings.py; each proxy must append to X-Forwarded-For."
+                if helpers.IPWARE_INSTALLED
+                else "django-ipware is not installed: install it (pip install -c requirements.lock .)."
+            ),
+            id="commerce_portal.E010",
+        )
+    ]

@@ -12,6 +12,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from commerce_portal.client_ip import axes_ip_settings
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -248,7 +250,10 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
-AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0) or None
+# How many reverse proxies stand in front of gunicorn (nginx alone: 1), so that lock-outs key on
+# the client's address and not the proxy's; 0 trusts REMOTE_ADDR only. Checked by E010.
+PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+vars().update(axes_ip_settings(PROXY_COUNT))
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
