@@ -110,6 +110,19 @@ class LinkAttempt(models.Model):
         return f"{self.merchant} → {self.platform_key} ({self.outcome})"
 
 
+class RateLimitWindow(models.Model):
+    """One counting window of a rate limit (services/rate_limits.py): its start and how many so far.
+
+    In the database, not the cache: the default cache is each process's own memory, and a
+    limit counted there allows its value once per worker. Conditional UPDATEs make it exact.
+    One row per key (a merchant, or a staff member for a merchant), reused window after window.
+    """
+
+    key = models.CharField(primary_key=True, max_length=100)
+    started_at = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+
 class CompanyBinding(models.Model):
     """A merchant's Codat company: created by us on its first link start, then its merchantIdentifier.
 

@@ -144,7 +144,9 @@ class LinkStartView(MerchantPageView):
         form = LinkForm(request.POST)
         if not form.is_valid():
             return self._refused("malformed", "Choose a platform from the list.")
-        limited = rate_limits.link_start_allowed(self.merchant)
+        # Staff acting for a merchant have their own allowance: a merchant who used theirs up
+        # can still be helped, and staff cannot use up the merchant's.
+        limited = rate_limits.link_start_allowed(self.merchant, assisted_by=request.user if self.assisted else None)
         if not limited.allowed:
             response = self.render("integrations/rate_limited.html", {"retry_after": limited.retry_after}, status=429)
             response["Retry-After"] = str(limited.retry_after)

@@ -86,6 +86,8 @@ def merchant_create(
     User = get_user_model()
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError(f"The username “{username}” is taken.", code="duplicate_user")
+    if email:
+        email_validate_unused(email)
     with transaction.atomic():
         merchant = Merchant.objects.create(identifier=identifier, name=name)
         user = User.objects.create_user(
@@ -160,9 +162,12 @@ def merchant_onboard(
                 first_name=contact_name,  # the whole name: not every name splits into first and last
             )
             issued = sign_in_link_issue(user=user, created_by=created_by)
-    except (IntegrityError, ValidationError):
-        # Someone else took the identifier or the email since our check: say which, by field.
+    except (IntegrityError, ValidationError) as error:
+        # Someone else took the identifier or the email since our check (the database's unique
+        # indexes stopped us): say which, by field.
         _validate_onboarding(identifier=identifier, email=email)
+        if isinstance(error, IntegrityError):
+            raise ValidationError("Another request created this merchant or login at the same moment.") from None
         raise
     logger.info(
         "merchant %s onboarded by user %s with user %s", merchant.pk, getattr(created_by, "pk", None), user.pk
