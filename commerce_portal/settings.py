@@ -57,6 +57,11 @@ CODAT_RETRY_AFTER_CAP = env.float("CODAT_RETRY_AFTER_CAP", default=3.0)
 CODAT_MAX_RESPONSE_BYTES = env.int("CODAT_MAX_RESPONSE_BYTES", default=4 * 1024 * 1024)
 # The most a merchant waits on a hand-off (both mints, retries included); under gunicorn's timeout.
 CODAT_HANDOFF_TIMEOUT = env.float("CODAT_HANDOFF_TIMEOUT", default=20.0)
+# Hand-offs waiting on Codat at once, per process: half of gunicorn's threads, so that a slow
+# Codat leaves the other half to /healthz and ordinary pages. Past it: the 503 page at once.
+CODAT_HANDOFF_CONCURRENCY = env.int(
+    "CODAT_HANDOFF_CONCURRENCY", default=max(1, env.int("GUNICORN_THREADS", default=8) // 2)
+)
 CODAT_LOGO_HOSTS = env.list("CODAT_LOGO_HOSTS", default=["static.codat.io"])
 
 # --- Branding cache ------------------------------------------------------------

@@ -86,6 +86,7 @@ class LinkAttempt(models.Model):
         UNTRUSTED_HOST = "untrusted_host", "Sync Flow URL on a host we do not trust"
         UNEXPECTED = "unexpected", "Unexpected error in the portal"
         ABANDONED = "abandoned", "Abandoned: the worker stopped before it finished"
+        BUSY = "busy", "Too many hand-offs waiting on Codat: refused at once"
 
     merchant = models.ForeignKey("merchants.Merchant", on_delete=models.CASCADE, related_name="link_attempts")
     user = models.ForeignKey(

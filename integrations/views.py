@@ -41,6 +41,7 @@ FAILURE_STATUS = {
     LinkAttempt.Reason.STALE_CODE: 504,
     LinkAttempt.Reason.TIMEOUT: 504,
     LinkAttempt.Reason.RATE_LIMITED: 503,
+    LinkAttempt.Reason.BUSY: 503,  # every hand-off slot of this process is waiting on Codat
 }
 FAILURE_STATUS_DEFAULT = 502  # Codat, not the merchant, is at fault
 # Codat's Retry-After is passed on to the browser only up to this: the page says "try again",

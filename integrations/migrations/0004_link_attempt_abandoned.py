@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='linkattempt',
             name='failure_reason',
-            field=models.CharField(blank=True, choices=[('stale_code', 'Codat answered too slowly: codes were stale'), ('timeout', 'Codat timed out'), ('unreachable', 'Codat could not be reached'), ('rate_limited', 'Codat rate limit'), ('upstream_error', 'Codat error (5xx)'), ('rejected', 'Codat refused the request (4xx)'), ('bad_response', "Codat's answer was unusable"), ('untrusted_host', 'Sync Flow URL on a host we do not trust'), ('unexpected', 'Unexpected error in the portal'), ('abandoned', 'Abandoned: the worker stopped before it finished')], max_length=32),
+            field=models.CharField(blank=True, choices=[('stale_code', 'Codat answered too slowly: codes were stale'), ('timeout', 'Codat timed out'), ('unreachable', 'Codat could not be reached'), ('rate_limited', 'Codat rate limit'), ('upstream_error', 'Codat error (5xx)'), ('rejected', 'Codat refused the request (4xx)'), ('bad_response', "Codat's answer was unusable"), ('untrusted_host', 'Sync Flow URL on a host we do not trust'), ('unexpected', 'Unexpected error in the portal'), ('abandoned', 'Abandoned: the worker stopped before it finished'), ('busy', 'Too many hand-offs waiting on Codat: refused at once')], max_length=32),
         ),
     ]

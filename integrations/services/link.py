@@ -10,7 +10,9 @@ rendered or logged: it exists only in the redirect of the request that asked.
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -60,6 +62,47 @@ class LinkFailed(Exception):
         self.retry_after = retry_after
 
 
+class _HandoffSlots:
+    """At most CODAT_HANDOFF_CONCURRENCY hand-offs of this process wait on Codat at once.
+
+    When Codat is slow every hand-off holds its thread for up to CODAT_HANDOFF_TIMEOUT; without
+    a cap they would take every thread and /healthz would stop answering. Past the cap a start
+    fails at once (the 503 page) instead of queueing behind the others.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._size: int | None = None
+        self._semaphore: threading.BoundedSemaphore | None = None
+
+    def _current(self) -> threading.BoundedSemaphore:
+        size = max(1, settings.CODAT_HANDOFF_CONCURRENCY)
+        with self._lock:
+            if self._size != size:  # read at call time, so tests and settings changes take effect
+                self._semaphore, self._size = threading.BoundedSemaphore(size), size
+            return self._semaphore
+
+    @contextmanager
+    def hold(self):
+        """A slot for the block; SlotsFull at once if there is none."""
+        semaphore = self._current()
+        if not semaphore.acquire(blocking=False):
+            raise SlotsFull
+        try:
+            yield
+        finally:
+            semaphore.release()
+
+
+class SlotsFull(Exception):
+    pass
+
+
+handoff_slots = _HandoffSlots()
+# What the browser is told to wait when every slot is busy: a hand-off ends within seconds.
+BUSY_RETRY_AFTER = 5
+
+
 def link_start(
     *,
     merchant: Merchant,
@@ -83,8 +126,13 @@ def link_start(
         started_at=timezone.now(),
     )
     try:
-        return _mint_and_check(attempt, merchant=merchant, offer=offer, return_url=return_url,
-                               request_host=request_host, codat=codat or get_codat_client())
+        with handoff_slots.hold():
+            return _mint_and_check(attempt, merchant=merchant, offer=offer, return_url=return_url,
+                                   request_host=request_host, codat=codat or get_codat_client())
+    except SlotsFull:
+        failed = _failed(attempt, reason=Reason.BUSY)
+        failed.retry_after = BUSY_RETRY_AFTER
+        raise failed from None
     except LinkFailed:
         raise
     except Exception:
