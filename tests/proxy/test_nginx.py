@@ -81,7 +81,7 @@ def test_the_config_keeps_the_settings_that_matter():
     for directive in ["proxy_request_buffering on;", "proxy_buffering on;", "client_body_timeout 10s;",
                       "client_max_body_size 1m;", "proxy_read_timeout 35s;",
                       "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
-                      "proxy_set_header X-Forwarded-Proto $scheme;", "location = /healthz"]:
+                      "proxy_set_header X-Forwarded-Proto $portal_forwarded_proto;", "location = /healthz"]:
         assert directive in text, directive
     from django.conf import settings
 
