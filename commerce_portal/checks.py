@@ -20,7 +20,7 @@ def check_sandbox_exposure(app_configs=None, **kwargs):
             )
         ]
     if settings.CODAT_SANDBOX_ENABLED and settings.CODAT_SANDBOX_DEMO and settings.CODAT_SANDBOX_API_KEY == "sandbox":
-        # The sandbox refuses the well-known key in a demo (codat_sandbox.api.authorised), so
+        # The sandbox itself refuses the well-known key in a demo, so
         # the demo would not work either: refuse to start, and say how to get a key.
         return [
             checks.Error(

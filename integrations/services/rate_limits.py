@@ -14,7 +14,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -51,22 +50,20 @@ def link_start_allowed(merchant, *, assisted_by=None) -> Decision:
 
 def _take(key: str, *, limit: int, period: timedelta) -> Decision:
     now = timezone.now()
+    # The key's row, created as an already-closed window the first time (get_or_create copes
+    # with two processes creating it at once).
+    RateLimitWindow.objects.get_or_create(key=key, defaults={"started_at": now - period, "count": 0})
     current = RateLimitWindow.objects.filter(key=key, started_at__gt=now - period)
-    # In the open window, under the limit: one more, atomically (the row is re-checked when locked).
+    # In the open window and under the limit: one more. The database re-checks the conditions
+    # on the row it locks, so racing processes let exactly `limit` through.
     if current.filter(count__lt=limit).update(count=F("count") + 1):
         return Decision(True)
-    # The window has passed: open a new one with this start in it (one racer wins; the others
-    # then find the new window and count in it).
+    # The window has closed: open a new one with this start in it (one racer wins) ...
     if RateLimitWindow.objects.filter(key=key, started_at__lte=now - period).update(started_at=now, count=1):
         return Decision(True)
-    if not RateLimitWindow.objects.filter(key=key).exists():
-        try:
-            with transaction.atomic():
-                RateLimitWindow.objects.create(key=key, started_at=now, count=1)
-            return Decision(True)
-        except IntegrityError:  # another process created it first: count in theirs
-            if current.filter(count__lt=limit).update(count=F("count") + 1):
-                return Decision(True)
+    # ... and a racer that lost that count in the window the winner opened.
+    if current.filter(count__lt=limit).update(count=F("count") + 1):
+        return Decision(True)
     started = RateLimitWindow.objects.filter(key=key).values_list("started_at", flat=True).first() or now
     remaining = (started + period - now).total_seconds()
     return Decision(False, retry_after=max(1, int(remaining) + 1))
