@@ -37,6 +37,8 @@ def _text(low: int, high: int):
     def check(name, value):
         if not isinstance(value, str) or not low <= len(value) <= high:
             raise BadFault(f"{name} must be text of {low} to {high} characters")
+        if "\x00" in value:  # PostgreSQL's text columns cannot hold it
+            raise BadFault(f"{name} cannot contain NUL characters")
         return value
 
     return check

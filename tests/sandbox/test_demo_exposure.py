@@ -113,6 +113,8 @@ BAD_FAULTS = [
     {"operation": "*", "content_type": ["text/html"]},
     {"operation": "*", "content_type": "x" * 101},
     {"operation": "*", "body": 123},
+    {"operation": "*", "body": "a\u0000b"},
+    {"operation": "*\u0000"},
     {"operation": "*", "colour": "red"},
     {},
     [],
