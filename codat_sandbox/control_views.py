@@ -134,17 +134,21 @@ def _json_object(body: bytes) -> dict:
         raise ValueError(f"the body must be JSON ({exc})") from None
     if not isinstance(data, dict):
         raise ValueError("the body must be a JSON object")
+    if "\\u0000" in json.dumps(data):  # how json writes NUL (and a literal \\u0000: refused too)
+        raise ValueError("NUL characters are not accepted")  # PostgreSQL's text columns cannot hold them
     return data
 
 
 def _arguments(body: bytes, function, fields: dict[str, str]) -> dict:
     """The body's fields as ``function``'s keyword arguments; unknown or missing ones are a ControlError."""
     try:
-        data = json.loads(body or b"{}")
-    except ValueError:
+        data = json.loads(body or b"{}", parse_constant=_reject_constant)
+    except (ValueError, UnicodeDecodeError):
         raise controls.ControlError("The body must be JSON.") from None
     if not isinstance(data, dict):
         raise controls.ControlError("The body must be a JSON object.")
+    if "\\u0000" in json.dumps(data):  # how json writes NUL (and a literal \\u0000: refused too)
+        raise controls.ControlError("NUL characters are not accepted.")  # PostgreSQL's text columns cannot hold them
     unknown = sorted(set(data) - set(fields))
     if unknown:
         raise controls.ControlError(

@@ -148,3 +148,10 @@ def test_good_faults_are_still_accepted(client):
     assert response.status_code == 201
     fault = Fault.objects.get()
     assert (fault.status, fault.remaining, fault.retry_after, fault.latency_ms) == (503, 2, "5", 10)
+
+
+def test_company_controls_refuse_nul_characters_with_a_400(client, company):
+    client.raise_request_exception = False
+    response = client.post(f"/sandbox/control/companies/{company['id']}/tenant-name", {"tenantName": "a\u0000b"},
+                           content_type="application/json", **AUTH)
+    assert response.status_code == 400
