@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test test-postgres browser lock bench bench-load clean
+.PHONY: install run test test-postgres browser proxy lock bench bench-load bench-proxy clean
 
 install: $(STAMP)
 
@@ -35,13 +35,19 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "Install Debian's chromium (sudo apt-get install chromium) to run the browser tests." >&2; exit 1; fi; }
 
-test: install browser
+# Debian's nginx for the reverse-proxy tests (tests/proxy run deploy/nginx.conf with it).
+proxy:
+	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; \
+	  else echo "Install Debian's nginx (sudo apt-get install nginx) to run the proxy tests." >&2; exit 1; fi; }
+
+test: install browser proxy
 	$(BIN)/python -m pytest
 
 # The database- and cache-touching tests again, on PostgreSQL and Redis.
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/commerce_portal
 REDIS_URL    ?= redis://127.0.0.1:6379/1
-test-postgres: install browser
+test-postgres: install browser proxy
 	DATABASE_URL=$(POSTGRES_URL) CACHE_URL=$(REDIS_URL) $(BIN)/python -m pytest -m "django_db or cache or multiprocess"
 
 # Re-pin every dependency after editing pyproject.toml.
@@ -59,6 +65,10 @@ bench: install
 bench-load: install
 	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python bench/load.py
+
+# /healthz through deploy/nginx.conf while every hand-off slot waits on a 12 s Codat (Debian's nginx).
+bench-proxy: install proxy
+	$(BIN)/python bench/proxy.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .test-db.sqlite3*

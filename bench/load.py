@@ -92,6 +92,7 @@ def main() -> None:
         "CSRF_TRUSTED_ORIGINS": origin,
         "SECURE_PROXY_SSL_HEADER": "true",  # wrk speaks plain HTTP; it says it came through TLS
         "CODAT_SANDBOX_DEMO": "true",
+        "CODAT_SANDBOX_API_KEY": secrets.token_urlsafe(32),  # a demo refuses the default key
         "LINK_RATE_LIMIT": "0",
         "STATIC_ROOT": static_root,
         "LOG_LEVEL": "WARNING",

@@ -25,24 +25,34 @@ from .operations.integrations import LOGO_PREFIX
 __all__ = ["SandboxRequest", "SandboxResponse", "authorised", "error_response", "handle"]
 
 API_PREFIX = "/sandbox/codat/"
+DEFAULT_KEY = "sandbox"  # CODAT_SANDBOX_API_KEY's default: fine on a laptop, refused in a public demo
 LOGO_DIR = Path(__file__).with_name("logos")
 
 
 def handle(request: SandboxRequest) -> SandboxResponse:
     if request.path.startswith(LOGO_PREFIX):
+        if not (request.internal or authorised(request)):
+            # Anyone may fetch a logo, as from Codat's static host; only the app's own fetches
+            # (and keyed ones) meet scripted faults and are logged: strangers can neither use up
+            # a fault a test or demo scripted nor grow the call log.
+            return _logo(request.path[len(LOGO_PREFIX):])
         operation = "branding-image"
         fault = faults.take(operation)
         response = _apply_fault(fault) or _logo(request.path[len(LOGO_PREFIX):])
     elif request.path.startswith(API_PREFIX):
+        if not authorised(request):
+            return error_response(401)  # before any fault is taken or any row written
         match = routing.resolve(request.method, request.path[len(API_PREFIX):])
         operation = match.operation
         fault = faults.take(operation)
-        response = _apply_fault(fault, authorised=authorised(request))
+        response = _apply_fault(fault)
         if response is None:
             response = _dispatch(request, match, fault)
-    else:
+    elif authorised(request):
         operation, fault = "unknown", None
         response = error_response(404)
+    else:
+        return error_response(404)
     if fault is not None:
         response.delay = fault.latency_ms / 1000
     Call.objects.create(operation=operation, status=response.status, path=request.path[:500])
@@ -70,6 +80,8 @@ def authorised(request: SandboxRequest) -> bool:
     scheme, _, credentials = header.partition(" ")
     if scheme.lower() != "basic" or not credentials:
         return False
+    if settings.CODAT_SANDBOX_DEMO and settings.CODAT_SANDBOX_API_KEY == DEFAULT_KEY:
+        return False  # a public demo with the well-known key: nobody gets in (checks say why)
     try:
         decoded = base64.b64decode(credentials, validate=True).decode()
     except (binascii.Error, UnicodeDecodeError):

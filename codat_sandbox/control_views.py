@@ -21,7 +21,7 @@ import json
 
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from . import api, controls, faults
 from .views import http_response, sandbox_request
@@ -101,17 +101,19 @@ def control_faults(request):
         faults.clear()
         return HttpResponse(status=204)
     try:
-        spec = json.loads(request.body)
+        spec = _json_object(request.body)
+        if "operation" not in spec:
+            raise faults.BadFault("operation is required")
         operation = spec.pop("operation")
         times = spec.pop("times", None)
         fault = faults.inject(operation, times=times, **spec)
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (ValueError, TypeError) as exc:  # BadFault is a ValueError; unknown fields a TypeError
         return _error(400, f"Bad fault: {exc}")
     return JsonResponse({"id": fault.pk}, status=201)
 
 
 @csrf_exempt
-@require_http_methods(["GET", "DELETE"])
+@require_http_methods(["GET", "HEAD", "DELETE"])
 @_authenticated
 def control_calls(request):
     if request.method == "DELETE":
@@ -121,14 +123,14 @@ def control_calls(request):
 
 
 @csrf_exempt
-@require_http_methods(["GET"])
+@require_safe
 @_authenticated
 def control_companies(request):
     return JsonResponse({"companies": controls.companies(f"{request.scheme}://{request.get_host()}")})
 
 
 @csrf_exempt
-@require_http_methods(["GET", "DELETE"])
+@require_http_methods(["GET", "HEAD", "DELETE"])
 @_authenticated
 def control_sync_flow_settings(request):
     if request.method == "DELETE":
@@ -151,14 +153,33 @@ def control_company(request, company_id: str, control: str):
     return JsonResponse(controls.describe(company_id, f"{request.scheme}://{request.get_host()}"))
 
 
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _json_object(body: bytes) -> dict:
+    """A JSON object, strictly: not NaN or Infinity (Python's json accepts them), not a list."""
+    try:
+        data = json.loads(body or b"{}", parse_constant=_reject_constant)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError(f"the body must be JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise ValueError("the body must be a JSON object")
+    if "\\u0000" in json.dumps(data):  # how json writes NUL (and a literal \\u0000: refused too)
+        raise ValueError("NUL characters are not accepted")  # PostgreSQL's text columns cannot hold them
+    return data
+
+
 def _arguments(body: bytes, function, fields: dict[str, str]) -> dict:
     """The body's fields as ``function``'s keyword arguments; unknown or missing ones are a ControlError."""
     try:
-        data = json.loads(body or b"{}")
-    except ValueError:
+        data = json.loads(body or b"{}", parse_constant=_reject_constant)
+    except (ValueError, UnicodeDecodeError):
         raise controls.ControlError("The body must be JSON.") from None
     if not isinstance(data, dict):
         raise controls.ControlError("The body must be a JSON object.")
+    if "\\u0000" in json.dumps(data):  # how json writes NUL (and a literal \\u0000: refused too)
+        raise controls.ControlError("NUL characters are not accepted.")  # PostgreSQL's text columns cannot hold them
     unknown = sorted(set(data) - set(fields))
     if unknown:
         raise controls.ControlError(
@@ -173,7 +194,7 @@ def _arguments(body: bytes, function, fields: dict[str, str]) -> dict:
 
 
 @csrf_exempt
-@require_http_methods(["GET"])
+@require_safe
 @_authenticated
 def control_webhooks(request):
     return JsonResponse({"messages": controls.webhook_messages()})

@@ -10,6 +10,8 @@ Faults live in the database, so a test can script a sandbox served by another pr
 
 from __future__ import annotations
 
+import math
+
 from django.db import transaction
 from django.db.models import Count, F
 
@@ -18,11 +20,61 @@ from .models import Call, Fault
 FIELDS = ("status", "retry_after", "latency_ms", "code_age", "body", "content_type", "body_size")
 
 
+class BadFault(ValueError):
+    """A fault that could not be applied as asked; the message says which field and why."""
+
+
+def _integer(low: int, high: int):
+    def check(name, value):
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise BadFault(f"{name} must be a whole number from {low} to {high}, not {value!r}")
+        return value
+
+    return check
+
+
+def _text(low: int, high: int):
+    def check(name, value):
+        if not isinstance(value, str) or not low <= len(value) <= high:
+            raise BadFault(f"{name} must be text of {low} to {high} characters")
+        if "\x00" in value:  # PostgreSQL's text columns cannot hold it
+            raise BadFault(f"{name} cannot contain NUL characters")
+        return value
+
+    return check
+
+
+def _seconds(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or not 0 <= value <= 86400:
+        raise BadFault(f"{name} must be a number of seconds from 0 to 86400, not {value!r}")
+    return float(value)
+
+
+# Bounds that keep a scripted fault something the sandbox can serve: a real status, a latency
+# under an hour, a body a worker can hold.
+_CHECKS = {
+    "operation": _text(1, 64),
+    "times": _integer(1, 1_000_000),
+    "status": _integer(100, 599),
+    "retry_after": _text(0, 64),
+    "latency_ms": _integer(0, 3_600_000),
+    "code_age": _seconds,
+    "body": _text(0, 1024 * 1024),
+    "content_type": _text(0, 100),
+    "body_size": _integer(0, 16 * 1024 * 1024),
+}
+
+
 def inject(operation: str, *, times: int | None = None, **behaviour) -> Fault:
     unknown = set(behaviour) - set(FIELDS)
     if unknown:
         raise TypeError(f"unknown fault fields: {', '.join(sorted(unknown))}")
-    return Fault.objects.create(operation=operation, remaining=times, **behaviour)
+    fields = {"operation": operation, "times": times, **behaviour}
+    checked = {name: _CHECKS[name](name, value) for name, value in fields.items() if value is not None}
+    if "operation" not in checked:
+        raise BadFault("operation is required")
+    remaining = checked.pop("times", None)
+    return Fault.objects.create(remaining=remaining, **checked)
 
 
 def clear() -> None:

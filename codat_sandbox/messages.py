@@ -32,6 +32,9 @@ class SandboxRequest:
     headers: Mapping[str, str]  # lower-case names
     origin: str  # scheme://host the sandbox was reached on; public URLs are built on it
     body: bytes = b""
+    # True for the app's own calls through SandboxTransport: they count (faults, the call log)
+    # even where Codat asks for no key, as for logos on its static host.
+    internal: bool = False
 
 
 @dataclass

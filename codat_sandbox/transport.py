@@ -25,6 +25,7 @@ class SandboxTransport(httpx.BaseTransport):
                 headers={name.lower(): value for name, value in request.headers.items()},
                 origin=origin,
                 body=body,
+                internal=True,
             )
         )
         if answer.delay:

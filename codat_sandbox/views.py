@@ -16,7 +16,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_safe, require_POST
 
 from . import api, lifecycle, sync_flow_settings
 from .data import BY_KEY
@@ -50,7 +50,7 @@ def codat_api(request: HttpRequest, subpath: str = "") -> HttpResponse:
     return http_response(api.handle(sandbox_request(request)))
 
 
-@require_GET
+@require_safe
 def logo(request: HttpRequest, name: str) -> HttpResponse:
     return http_response(api.handle(sandbox_request(request)))
 
@@ -73,7 +73,7 @@ def _refused(request, status=401):
 
 
 @never_cache
-@require_GET
+@require_safe
 def sync_flow_start(request, company_id, commerce_key, accounting_key):
     """Accepts a code once, within CODAT_SYNC_FLOW_CODE_TTL seconds of issue; 401 otherwise."""
     otp = request.GET.get("otp", "")

@@ -9,7 +9,7 @@ from django.db import connection
 from django.http import JsonResponse
 from django.utils.module_loading import import_string
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 logger = logging.getLogger(__name__)
 
@@ -30,14 +30,14 @@ class ProbeMiddleware:
 
 
 @never_cache
-@require_GET
+@require_safe
 def healthz(request):
     """The process is alive and serving; touches nothing else."""
     return JsonResponse({"status": "ok"})
 
 
 @never_cache
-@require_GET
+@require_safe
 def readyz(request):
     """Database and cache must answer; READINESS_REPORTS (Codat's reachability) are reported, not required."""
     database = _check(_database)

@@ -3,6 +3,7 @@
 import logging
 import re
 
+from .log_escape import escape_controls
 from .request_context import request_id_var
 
 # One-time Sync Flow codes, Basic credentials and bearer tokens, wherever they appear.
@@ -43,3 +44,13 @@ class RedactSecretsFilter(logging.Filter):
             # Formatters reuse exc_text: fill it in, scrubbed, before any handler formats it.
             record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
         return True
+
+
+class TextFormatter(logging.Formatter):
+    """One record, one line: control characters in the message (paths, hosts, values a client
+    chose) are escaped, so a ``%0A`` in a URL cannot print a forged line after it. Tracebacks,
+    added after the message, keep their own lines. JSON logs need none of this: JSON escapes."""
+
+    def formatMessage(self, record):
+        record.message = escape_controls(record.message)
+        return super().formatMessage(record)

@@ -12,6 +12,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from commerce_portal.client_ip import axes_ip_settings
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -57,8 +59,15 @@ CODAT_CONNECT_TIMEOUT = env.float("CODAT_CONNECT_TIMEOUT", default=3.0)
 CODAT_READ_TIMEOUT = env.float("CODAT_READ_TIMEOUT", default=10.0)
 CODAT_MAX_RETRIES = env.int("CODAT_MAX_RETRIES", default=2)
 CODAT_RETRY_AFTER_CAP = env.float("CODAT_RETRY_AFTER_CAP", default=3.0)
+# The largest JSON answer read from Codat (bytes, counted while streaming); larger is an error.
+CODAT_MAX_RESPONSE_BYTES = env.int("CODAT_MAX_RESPONSE_BYTES", default=4 * 1024 * 1024)
 # The most a merchant waits on a hand-off (both mints, retries included); under gunicorn's timeout.
 CODAT_HANDOFF_TIMEOUT = env.float("CODAT_HANDOFF_TIMEOUT", default=20.0)
+# Hand-offs waiting on Codat at once, per process: half of gunicorn's threads, so that a slow
+# Codat leaves the other half to /healthz and ordinary pages. Past it: the 503 page at once.
+CODAT_HANDOFF_CONCURRENCY = env.int(
+    "CODAT_HANDOFF_CONCURRENCY", default=max(1, env.int("GUNICORN_THREADS", default=8) // 2)
+)
 CODAT_LOGO_HOSTS = env.list("CODAT_LOGO_HOSTS", default=["static.codat.io"])
 
 # --- Branding cache ------------------------------------------------------------
@@ -256,7 +265,10 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
-AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0) or None
+# How many reverse proxies stand in front of gunicorn (nginx alone: 1), so that lock-outs key on
+# the client's address and not the proxy's; 0 trusts REMOTE_ADDR only. Checked by E010.
+PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+vars().update(axes_ip_settings(PROXY_COUNT))
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
@@ -334,7 +346,10 @@ LOGGING = {
         "redact": {"()": "commerce_portal.logging.RedactSecretsFilter"},
     },
     "formatters": {
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "text": {
+            "()": "commerce_portal.logging.TextFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+        },
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
             "format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",

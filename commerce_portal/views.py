@@ -2,12 +2,12 @@
 
 from django.http import HttpResponse
 from django.utils.cache import patch_cache_control
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from . import theme
 
 
-@require_GET
+@require_safe
 def theme_css(request, version: str):
     css = theme.css()
     response = HttpResponse(css, content_type="text/css; charset=utf-8")

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 import io
 import re
+import warnings
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
+
+# A logo is a few hundred pixels a side. An image's header declares its size in a few bytes
+# (a 29-byte GIF can claim a billion pixels): those are read, and refused, before any decoding.
+MAX_SIDE = 4096
+MAX_PIXELS = MAX_SIDE * MAX_SIDE
+# Pillow's own guard for any other Image.open in this process: a warning above, an error at twice.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+# Between one and two times that, Pillow only warns; sniff() refuses those itself, by name.
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 
 EXTENSIONS = {
     "image/png": "png",
@@ -28,15 +38,28 @@ class LogoRejected(ValueError):
 
 
 def sniff(data: bytes) -> str | None:
-    """The image type the bytes really are, or None."""
+    """The image type the bytes really are, or None; LogoRejected if they declare absurd dimensions."""
     if _SVG_START.match(data.removeprefix(b"\xef\xbb\xbf")[:4096]):
         return "image/svg+xml"
     try:
+        # Image.open reads the header only: the size is known before a pixel is decoded.
         with Image.open(io.BytesIO(data)) as image:
+            _check_dimensions(*image.size)
             image.verify()
             return _PILLOW_FORMATS.get(image.format or "")
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+    except LogoRejected:
+        raise
+    except Image.DecompressionBombError:
+        raise LogoRejected(f"logo declares more than {2 * MAX_PIXELS} pixels") from None
+    except Exception:  # Pillow raises many kinds on hostile bytes: none of them is an image we serve
         return None
+
+
+def _check_dimensions(width: int, height: int) -> None:
+    if width > MAX_SIDE or height > MAX_SIDE or width * height > MAX_PIXELS:
+        raise LogoRejected(
+            f"logo declares {width}x{height} pixels, over the {MAX_SIDE}x{MAX_SIDE} cap"
+        )
 
 
 def validate(declared: str, data: bytes, *, max_bytes: int) -> str:

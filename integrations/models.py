@@ -86,6 +86,9 @@ class LinkAttempt(models.Model):
         REJECTED = "rejected", "Codat refused the request (4xx)"
         BAD_RESPONSE = "bad_response", "Codat's answer was unusable"
         UNTRUSTED_HOST = "untrusted_host", "Sync Flow URL on a host we do not trust"
+        UNEXPECTED = "unexpected", "Unexpected error in the portal"
+        ABANDONED = "abandoned", "Abandoned: the worker stopped before it finished"
+        BUSY = "busy", "Too many hand-offs waiting on Codat: refused at once"
 
     merchant = models.ForeignKey("merchants.Merchant", on_delete=models.CASCADE, related_name="link_attempts")
     user = models.ForeignKey(
@@ -108,6 +111,19 @@ class LinkAttempt(models.Model):
 
     def __str__(self):
         return f"{self.merchant} → {self.platform_key} ({self.outcome})"
+
+
+class RateLimitWindow(models.Model):
+    """One counting window of a rate limit (services/rate_limits.py): its start and how many so far.
+
+    In the database, not the cache: the default cache is each process's own memory, and a
+    limit counted there allows its value once per worker. Conditional UPDATEs make it exact.
+    One row per key (a merchant, or a staff member for a merchant), reused window after window.
+    """
+
+    key = models.CharField(primary_key=True, max_length=100)
+    started_at = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
 
 
 class CompanyBinding(models.Model):

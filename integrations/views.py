@@ -8,6 +8,7 @@ only whose merchant it is, where "Back" goes and where Codat returns.
 from __future__ import annotations
 
 import logging
+import math
 
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -19,7 +20,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from merchants.selectors import merchant_for_user
 
@@ -40,8 +41,12 @@ FAILURE_STATUS = {
     LinkAttempt.Reason.STALE_CODE: 504,
     LinkAttempt.Reason.TIMEOUT: 504,
     LinkAttempt.Reason.RATE_LIMITED: 503,
+    LinkAttempt.Reason.BUSY: 503,  # every hand-off slot of this process is waiting on Codat
 }
 FAILURE_STATUS_DEFAULT = 502  # Codat, not the merchant, is at fault
+# Codat's Retry-After is passed on to the browser only up to this: the page says "try again",
+# and an hour (or a date in 2099) would tell well-behaved clients to give up.
+RETRY_AFTER_BROWSER_MAX = 60
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -129,7 +134,7 @@ class ConnectionView(MerchantPageView):
 class LinkStartView(MerchantPageView):
     """The Link button: mint a fresh Sync Flow URL and redirect to it, or say why not."""
 
-    http_method_names = ["get", "post"]
+    http_method_names = ["get", "head", "post"]
     assisted = False
 
     def get(self, request, *args, **kwargs):
@@ -140,7 +145,9 @@ class LinkStartView(MerchantPageView):
         form = LinkForm(request.POST)
         if not form.is_valid():
             return self._refused("malformed", "Choose a platform from the list.")
-        limited = rate_limits.link_start_allowed(self.merchant)
+        # Staff acting for a merchant have their own allowance: a merchant who used theirs up
+        # can still be helped, and staff cannot use up the merchant's.
+        limited = rate_limits.link_start_allowed(self.merchant, assisted_by=request.user if self.assisted else None)
         if not limited.allowed:
             response = self.render("integrations/rate_limited.html", {"retry_after": limited.retry_after}, status=429)
             response["Retry-After"] = str(limited.retry_after)
@@ -165,7 +172,7 @@ class LinkStartView(MerchantPageView):
                 status=status,
             )
             if failure.retry_after:
-                response["Retry-After"] = str(int(failure.retry_after + 0.999))
+                response["Retry-After"] = str(min(RETRY_AFTER_BROWSER_MAX, max(1, math.ceil(failure.retry_after))))
             return response
         # The URL carries a one-time code: never cached, never sent on as a Referer.
         response = HttpResponseRedirect(started.url)
@@ -182,7 +189,7 @@ class LinkStartView(MerchantPageView):
 class ConnectionStateView(MerchantPageView):
     """The connection's state as JSON, for the open "Your connection" page to notice a change (no Codat call)."""
 
-    http_method_names = ["get"]
+    http_method_names = ["get", "head"]
 
     def get(self, request, *args, **kwargs):
         report = connection_report(self.merchant, wait=0)
@@ -206,7 +213,7 @@ class LinkReturnView(MerchantPageView):
         return redirect(self.get_connection_url())
 
 
-@require_GET
+@require_safe
 def logo(request, digest: str, extension: str):
     """Logos from our own origin, at digest-bearing URLs: cached for good, and inert."""
     found = Logo.objects.filter(digest=digest).only("content_type").first()

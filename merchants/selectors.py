@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from .models import Merchant, SignInLink
+from .models import Membership, Merchant, SignInLink
 
 
 def merchant_for_user(user) -> Merchant | None:
@@ -70,6 +70,26 @@ class SignInLinkState:
     VOIDED = "voided"
     EXPIRED = "expired"
     INACTIVE = "inactive"  # the user was deactivated after the link was issued
+    NOT_MERCHANT = "not_merchant"  # the user became staff, a superuser, or was given a role since
+
+
+def sign_in_link_refusal_for_user(user) -> str | None:
+    """Why this user may not be signed in by a link (a SignInLinkState), or None if they may.
+
+    Checked when a link is issued, opened and redeemed: a link issued to a merchant's
+    login must not become a way into an account that has since gained more power.
+    Merchants' logins hold no group and no permission of their own; any of those
+    (the POS staff group, an operator's permission) makes the login someone else's.
+    """
+    if not user.is_active:
+        return SignInLinkState.INACTIVE
+    if user.is_staff or user.is_superuser:
+        return SignInLinkState.NOT_MERCHANT
+    if not Membership.objects.filter(user_id=user.pk).exists():
+        return SignInLinkState.INACTIVE  # no longer any merchant's login
+    if user.groups.exists() or user.user_permissions.exists():
+        return SignInLinkState.NOT_MERCHANT
+    return None
 
 
 def token_hash(token: str) -> str:
@@ -110,6 +130,6 @@ def _links():
 
 def _with_state(link: SignInLink | None) -> tuple[SignInLink | None, str]:
     state = sign_in_link_state(link)
-    if state == SignInLinkState.USABLE and not hasattr(link.user, "membership"):
-        state = SignInLinkState.INACTIVE  # no longer any merchant's login
+    if state == SignInLinkState.USABLE:
+        state = sign_in_link_refusal_for_user(link.user) or state
     return link, state

@@ -22,7 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .models import Membership, Merchant, SignInLink
-from .selectors import SignInLinkState, sign_in_link_state, token_hash
+from .selectors import SignInLinkState, sign_in_link_refusal_for_user, sign_in_link_state, token_hash
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +86,8 @@ def merchant_create(
     User = get_user_model()
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError(f"The username “{username}” is taken.", code="duplicate_user")
+    if email:
+        email_validate_unused(email)
     with transaction.atomic():
         merchant = Merchant.objects.create(identifier=identifier, name=name)
         user = User.objects.create_user(
@@ -160,9 +162,12 @@ def merchant_onboard(
                 first_name=contact_name,  # the whole name: not every name splits into first and last
             )
             issued = sign_in_link_issue(user=user, created_by=created_by)
-    except (IntegrityError, ValidationError):
-        # Someone else took the identifier or the email since our check: say which, by field.
+    except (IntegrityError, ValidationError) as error:
+        # Someone else took the identifier or the email since our check (the database's unique
+        # indexes stopped us): say which, by field.
         _validate_onboarding(identifier=identifier, email=email)
+        if isinstance(error, IntegrityError):
+            raise ValidationError("Another request created this merchant or login at the same moment.") from None
         raise
     logger.info(
         "merchant %s onboarded by user %s with user %s", merchant.pk, getattr(created_by, "pk", None), user.pk
@@ -186,8 +191,8 @@ def _validate_onboarding(*, identifier: str, email: str) -> None:
 
 def sign_in_link_issue(*, user, created_by) -> IssuedLink:
     """A fresh one-time link for a merchant's user; any older unused link stops working."""
-    if user.is_superuser or user.is_staff or not Membership.objects.filter(user=user).exists():
-        # Never a way into an account that is not a merchant's: that would be a way to take it over.
+    if sign_in_link_refusal_for_user(user) is not None:
+        # Never a way into an account that is not a plain merchant's login: that would be a way to take it over.
         raise PermissionDenied("Sign-in links are only for merchants' users.")
     token = secrets.token_urlsafe(TOKEN_BYTES)
     now = timezone.now()
@@ -216,12 +221,21 @@ def sign_in_link_issue(*, user, created_by) -> IssuedLink:
 
 def sign_in_link_redeem(*, link: SignInLink, password: str):
     """Set the user's password and spend the link, once: a double submit or a race gets SignInLinkUnusable."""
-    user = link.user
-    if not user.is_active:
-        raise SignInLinkUnusable(SignInLinkState.INACTIVE)
+    User = get_user_model()
+    user = User.objects.get(pk=link.user_id)  # as it is now, not as it was when the form opened
+    if refusal := sign_in_link_refusal_for_user(user):
+        logger.info("sign-in link %s refused on redeem: %s", link.pk, refusal)
+        raise SignInLinkUnusable(refusal)
     user.set_password(password)  # hashing is slow: done before the transaction takes its locks
     now = timezone.now()
     with transaction.atomic():
+        # The user's row locked, then its role checked again: a promotion committed while the
+        # password was hashed is seen here, and one that starts now waits for us.
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        user.refresh_from_db(fields=["is_active", "is_staff", "is_superuser"])
+        if refusal := sign_in_link_refusal_for_user(user):
+            logger.info("sign-in link %s refused on redeem: %s", link.pk, refusal)
+            raise SignInLinkUnusable(refusal)
         # Conditions on the row alone (no join, no subquery), so that under concurrency the
         # database re-checks them on the row it locks: exactly one submit wins.
         claimed = SignInLink.objects.filter(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import login
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -44,7 +45,7 @@ def open_link(request):
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def set_password(request):
     if refusal := request.session.get(REFUSAL_KEY):
         return _refused(request, refusal)
@@ -52,13 +53,17 @@ def set_password(request):
     if state != SignInLinkState.USABLE:
         return _refuse_from_now_on(request, state)
     user = link.user
-    if request.method == "GET":
+    if request.method != "POST":
         form = ChoosePasswordForm(user)
+    elif not constant_time_compare(request.POST.get("link", ""), form_reference(link)):
+        # The session now holds another link than the one this form showed (another tab, or a
+        # page elsewhere that navigated this browser to its own link): set nothing for either.
+        return render(request, "merchants/sign_in_refused.html", {"state": "switched"}, status=409)
     else:
         form = ChoosePasswordForm(user, request.POST)
         if form.is_valid():
             try:
-                sign_in_link_redeem(link=link, password=form.cleaned_data["new_password1"])
+                user = sign_in_link_redeem(link=link, password=form.cleaned_data["new_password1"])
             except SignInLinkUnusable as refusal:
                 return _refuse_from_now_on(request, refusal.state)
             request.session.pop(SESSION_KEY, None)
@@ -70,12 +75,18 @@ def set_password(request):
         "merchants/set_password.html",
         {
             "form": form,
+            "link_reference": form_reference(link),
             "link_user": user,
             "link_merchant": user.membership.merchant,
             "other_user": request.user if request.user.is_authenticated and request.user != user else None,
         },
         status=400 if form.is_bound else 200,
     )
+
+
+def form_reference(link) -> str:
+    """Names the link a set-password form was shown for, without revealing anything about it."""
+    return salted_hmac("merchants.sign_in_link.form", str(link.pk)).hexdigest()[:32]
 
 
 REFUSAL_STATUS = {SignInLinkState.UNKNOWN: 404}

@@ -23,7 +23,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from integrations.codat import CodatError, CodatRateLimitedError, CodatTimeoutError
 from integrations.services.connections import connection_refresh_now, connection_report
@@ -108,7 +108,7 @@ def _merchant_or_404(merchant_id: int):
 
 
 @staff_only()
-@require_GET
+@require_safe
 def merchants(request):
     search = request.GET.get("q", "").strip()
     status = request.GET.get("status", "")
@@ -162,9 +162,9 @@ def _column_headers(sort: str) -> list[dict]:
 
 
 @staff_only(roles.ONBOARD_MERCHANT)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def merchant_new(request):
-    if request.method == "GET":
+    if request.method != "POST":
         return render(request, "staff/merchant_new.html", {"form": OnboardForm()})
     form = OnboardForm(request.POST)
     if form.is_valid():
@@ -184,7 +184,7 @@ def merchant_new(request):
 
 
 @staff_only()
-@require_GET
+@require_safe
 def merchant_detail(request, merchant_id: int):
     merchant = _merchant_or_404(merchant_id)
     report = connection_report(merchant)
@@ -210,11 +210,11 @@ def merchant_detail(request, merchant_id: int):
 
 
 @staff_only()
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def connection_refresh(request, merchant_id: int):
     """Refresh from Codat: staff on the phone ask Codat now rather than wait for the snapshot to age."""
     merchant = _merchant_or_404(merchant_id)
-    if request.method == "GET":
+    if request.method != "POST":  # GET and HEAD ask nothing of Codat
         return render(request, "staff/method_not_allowed.html", {"merchant": merchant}, status=405)
     asked_at, before = timezone.now(), merchant.status_as_of
     report = connection_refresh_now(merchant)
@@ -242,12 +242,12 @@ def _failure_status(error: CodatError) -> int:
 
 
 @staff_only(roles.REQUEST_SYNC)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def sync_now(request, merchant_id: int):
     """Sync now: GET confirms (and sends nothing); POST sends request-sync, once per form."""
     merchant = _merchant_or_404(merchant_id)
     report = connection_report(merchant)
-    if request.method == "GET":
+    if request.method != "POST":  # GET and HEAD confirm; only POST sends
         return _sync_page(request, "staff/sync_now.html", merchant, report, SyncRequestForm(initial={"token": uuid.uuid4()}))
     form = SyncRequestForm(request.POST)
     if not form.is_valid():
@@ -256,14 +256,14 @@ def sync_now(request, merchant_id: int):
 
 
 @staff_only(roles.REQUEST_SYNC)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def sync_range(request, merchant_id: int):
     """Sync a date range: GET shows the form; POST checks the range (an error sends nothing), then
     sends request-sync-for-date-range, once per form."""
     merchant = _merchant_or_404(merchant_id)
     report = connection_report(merchant)
     standing = report.standing
-    if request.method == "GET":
+    if request.method != "POST":
         form = SyncRangeForm(initial={"token": uuid.uuid4()}, standing=standing)
         return _sync_page(request, "staff/sync_range.html", merchant, report, form)
     form = SyncRangeForm(request.POST, standing=standing)
@@ -359,13 +359,13 @@ def _sync_page(request, template, merchant, report, form, *, refusal="", failure
 
 
 @staff_only(roles.ONBOARD_MERCHANT)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def sign_in_link_new(request, merchant_id: int, user_id: int):
     merchant = _merchant_or_404(merchant_id)
     user = merchant_login_get(merchant=merchant, user_id=user_id)
     if user is None:
         raise Http404("No such login for this merchant.")
-    if request.method == "GET":  # issuing voids the previous link: only ever from the button
+    if request.method != "POST":  # issuing voids the previous link: only ever from the button
         return render(request, "staff/method_not_allowed.html", {"merchant": merchant}, status=405)
     issued = sign_in_link_issue(user=user, created_by=request.user)
     return _link_issued(request, merchant=merchant, user=user, issued=issued, onboarded=False)

@@ -63,12 +63,13 @@ def stop(process: subprocess.Popen, *, timeout: float = 30) -> int:
 
 @contextmanager
 def gunicorns(env: dict[str, str], *, count: int = 1, ports: list[int] | None = None, app: str = "commerce_portal.wsgi",
-              workers: int | None = 1, threads: int = 8):
+              workers: int | None = 1, threads: int = 8, log_paths: list[Path] | None = None):
     """``count`` gunicorns with the project's gunicorn.conf.py, as the container starts it; yields their base URLs.
 
     They start and stop side by side. ``env`` is each server's whole environment. One worker
     with eight threads by default; ``workers=None`` leaves WEB_CONCURRENCY to ``env`` (or to
-    gunicorn.conf.py's default), as the benchmarks do.
+    gunicorn.conf.py's default), as the benchmarks do. ``log_paths``, if given, receives the path of
+    each server's log (stdout and stderr), readable until the block ends.
     """
     ports = ports or [free_port() for _ in range(count)]
     with ExitStack() as logs:
@@ -86,6 +87,8 @@ def gunicorns(env: dict[str, str], *, count: int = 1, ports: list[int] | None = 
                     cwd=ROOT, env=server_env, stdout=log, stderr=subprocess.STDOUT,
                 ))
                 started.append((processes[-1], f"http://127.0.0.1:{port}", Path(log.name)))
+                if log_paths is not None:
+                    log_paths.append(Path(log.name))
             for process, url, log_path in started:
                 wait_until_healthy(process, url, log=log_path)
             yield [url for _, url, _ in started]

@@ -79,7 +79,7 @@ def test_sandbox_with_debug_off_is_refused_unless_declared_a_demo():
     env = {k: v for k, v in PRODUCTION.items() if k != "CODAT_API_KEY"}
     refused = manage("check", DEBUG="false", **env)
     assert refused.returncode != 0 and "commerce_portal.E001" in refused.stderr
-    demo = manage("check", DEBUG="false", CODAT_SANDBOX_DEMO="true", **env)
+    demo = manage("check", DEBUG="false", CODAT_SANDBOX_DEMO="true", CODAT_SANDBOX_API_KEY="a-demo-key-kept-secret", **env)
     assert demo.returncode == 0, demo.stderr
 
 
@@ -96,9 +96,9 @@ def test_check_sandbox_exposure_error():
 
 
 @override_settings(CODAT_SANDBOX_ENABLED=True, DEBUG=False, CODAT_SANDBOX_DEMO=True, CODAT_SANDBOX_API_KEY="sandbox")
-def test_check_public_demo_with_the_default_sandbox_key_warns():
-    (warning,) = check_sandbox_exposure()
-    assert warning.level == checks.WARNING and warning.id == "commerce_portal.W004"
+def test_check_public_demo_with_the_default_sandbox_key_is_an_error():
+    (error,) = check_sandbox_exposure()
+    assert error.level == checks.ERROR and error.id == "commerce_portal.E009"
 
 
 @override_settings(CODAT_SANDBOX_ENABLED=True, DEBUG=True)

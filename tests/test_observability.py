@@ -2,6 +2,7 @@
 
 import json
 import logging
+import logging.config
 import os
 import subprocess
 import sys
@@ -102,3 +103,83 @@ def test_json_logs_when_asked():
     assert line["codat_operation"] == "get-sync-flow-url" and line["status"] == 200
     assert line["message"] == "codat get-sync-flow-url otp=[redacted]"
     assert "request_id" in line
+
+
+# --- log lines cannot be forged (issue 15, item 6) ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("/a\nb", "/a\\nb"),
+        ("/a\r\nFORGED", "/a\\r\\nFORGED"),
+        ("/esc\x1b[31mred", "/esc\\x1b[31mred"),
+        ("/nul\x00del\x7f", "/nul\\x00del\\x7f"),
+        ("/line\u2028sep\u0085next", "/line\\u2028sep\\x85next"),
+        ("/bidi\u202egnp.exe", "/bidi\\u202egnp.exe"),
+        ("/caf\u00e9 ok/ünïcødé", "/caf\u00e9 ok/ünïcødé"),
+    ],
+)
+def test_control_characters_are_escaped(value, expected):
+    from commerce_portal.log_escape import escape_controls
+
+    assert escape_controls(value) == expected
+
+
+@pytest.mark.django_db
+def test_a_newline_in_a_path_cannot_forge_a_line_in_our_text_logs(client, caplog):
+    caplog.set_level(logging.INFO)
+    client.get("/nowhere%0A2026-01-01 00:00:00,000 INFO django.security [-] admin logged in")
+    from django.conf import settings
+
+    text_formatter = _configured_formatter(settings.LOGGING, "text")
+    lines = "\n".join(text_formatter.format(record) for record in caplog.records).splitlines()
+    assert lines and not [line for line in lines if "admin logged in" in line and line.startswith("2026-01-01")]
+    assert any("/nowhere\\n2026-01-01" in line for line in lines)
+
+
+def _configured_formatter(config: dict, name: str) -> logging.Formatter:
+    spec = dict(config["formatters"][name])
+    factory = spec.pop("()", None)
+    if factory:
+        from django.utils.module_loading import import_string
+
+        return import_string(factory)(**{("fmt" if k == "format" else k): v for k, v in spec.items()})
+    return logging.Formatter(spec["format"])
+
+
+@pytest.mark.multiprocess
+@pytest.mark.django_db(transaction=True)
+def test_gunicorns_access_log_and_ours_escape_a_forged_line():
+    import socket
+
+    from tests.servers import gunicorn, shared_env
+
+    logs: list[Path] = []
+    with gunicorn(shared_env(CACHE_URL="locmemcache://"), log_paths=logs) as url:
+        host, port = url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as sock:
+            sock.sendall(
+                b"GET /forged%0A127.0.0.1%20[01/Jan/2026:00:00:00%20+0000]%20%22GET%20/admin/%20HTTP/1.1%22%20200 HTTP/1.1\r\n"
+                b"Host: 127.0.0.1\r\nConnection: close\r\n\r\n"
+            )
+            while sock.recv(65536):
+                pass
+        log = _wait_for(logs[0], "/forged", count=2)
+    lines = log.splitlines()
+    assert any("/forged\\n127.0.0.1" in line for line in lines), log[-2000:]
+    assert not [line for line in lines if line.startswith("127.0.0.1 [01/Jan/2026")]
+    # ours (commerce_portal.request) and gunicorn's access line both carry the escaped path
+    assert len([line for line in lines if "/forged\\n127.0.0.1" in line]) >= 2
+
+
+def _wait_for(path: Path, fragment: str, *, count: int, timeout: float = 10) -> str:
+    """The log once ``fragment`` appears ``count`` times in it (gunicorn writes its access line after the answer)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        text = path.read_text(errors="replace")
+        if text.count(fragment) >= count or time.monotonic() > deadline:
+            return text
+        time.sleep(0.05)

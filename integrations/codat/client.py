@@ -69,6 +69,7 @@ class CodatClient:
         backoff_base: float = 0.5,
         backoff_max: float = 4.0,
         page_size: int = 100,
+        max_response_bytes: int | None = 4 * 1024 * 1024,
         user_agent: str = "commerce-portal",
         transport: httpx.BaseTransport | None = None,
         rng: random.Random | None = None,
@@ -79,6 +80,9 @@ class CodatClient:
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
         self.page_size = page_size
+        # Codat's JSON answers are read in chunks and refused past this: a runaway or hostile
+        # answer cannot hold a worker's memory. Images have their own cap (get_image).
+        self.max_response_bytes = max_response_bytes
         self._rng = rng or random.Random()
         # Injectable so that retry tests assert the waits asked for instead of sleeping them.
         self._sleep = sleep
@@ -307,6 +311,8 @@ class CodatClient:
         assets: bool = False,
     ) -> _Answer:
         http = self._assets if assets else self._api
+        if max_bytes is None:
+            max_bytes = self.max_response_bytes
         # Only GETs are idempotent: a POST whose answer was lost may have taken effect.
         retries_left = self.max_retries if method == "GET" else 0
         retry_number = 0

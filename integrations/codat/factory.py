@@ -46,6 +46,7 @@ def build_client(**overrides) -> CodatClient:
         read_timeout=settings.CODAT_READ_TIMEOUT,
         max_retries=settings.CODAT_MAX_RETRIES,
         retry_after_cap=settings.CODAT_RETRY_AFTER_CAP,
+        max_response_bytes=settings.CODAT_MAX_RESPONSE_BYTES,
         user_agent=default_user_agent(),
     )
     if settings.CODAT_TRANSPORT:

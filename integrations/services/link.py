@@ -10,8 +10,11 @@ rendered or logged: it exists only in the redirect of the request that asked.
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -38,6 +41,9 @@ logger = logging.getLogger(__name__)
 
 # A third of the TTL kept back for the redirect: 10 s of Codat's 30, 1 s of a 3 s test TTL.
 ARRIVAL_MARGIN = 1 / 3
+# An attempt still pending this long after CODAT_HANDOFF_TIMEOUT lost its worker (killed by
+# gunicorn's timeout, a deploy, the OOM killer): nothing will ever finish it.
+ABANDONED_AFTER = timedelta(seconds=60)
 Reason = LinkAttempt.Reason
 
 
@@ -56,6 +62,47 @@ class LinkFailed(Exception):
         self.retry_after = retry_after
 
 
+class _HandoffSlots:
+    """At most CODAT_HANDOFF_CONCURRENCY hand-offs of this process wait on Codat at once.
+
+    When Codat is slow every hand-off holds its thread for up to CODAT_HANDOFF_TIMEOUT; without
+    a cap they would take every thread and /healthz would stop answering. Past the cap a start
+    fails at once (the 503 page) instead of queueing behind the others.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._size: int | None = None
+        self._semaphore: threading.BoundedSemaphore | None = None
+
+    def _current(self) -> threading.BoundedSemaphore:
+        size = max(1, settings.CODAT_HANDOFF_CONCURRENCY)
+        with self._lock:
+            if self._size != size:  # read at call time, so tests and settings changes take effect
+                self._semaphore, self._size = threading.BoundedSemaphore(size), size
+            return self._semaphore
+
+    @contextmanager
+    def hold(self):
+        """A slot for the block; SlotsFull at once if there is none."""
+        semaphore = self._current()
+        if not semaphore.acquire(blocking=False):
+            raise SlotsFull
+        try:
+            yield
+        finally:
+            semaphore.release()
+
+
+class SlotsFull(Exception):
+    pass
+
+
+handoff_slots = _HandoffSlots()
+# What the browser is told to wait when every slot is busy: a hand-off ends within seconds.
+BUSY_RETRY_AFTER = 5
+
+
 def link_start(
     *,
     merchant: Merchant,
@@ -66,8 +113,10 @@ def link_start(
     assisted: bool = False,
     codat: CodatClient | None = None,
 ) -> StartedLink:
-    """Raises NotOffered (bad selection: nothing minted) or LinkFailed (Codat trouble)."""
+    """Raises NotOffered (bad selection: nothing minted) or LinkFailed (Codat trouble, or any
+    unexpected error, which leaves the attempt failed as "unexpected" with its traceback logged)."""
     offer = offer_for(platform_key)
+    link_attempts_close_abandoned(merchant=merchant)
     attempt = LinkAttempt.objects.create(
         merchant=merchant,
         user=user,
@@ -76,7 +125,24 @@ def link_start(
         platform_name=offer.name,
         started_at=timezone.now(),
     )
-    codat = codat or get_codat_client()
+    try:
+        with handoff_slots.hold():
+            return _mint_and_check(attempt, merchant=merchant, offer=offer, return_url=return_url,
+                                   request_host=request_host, codat=codat or get_codat_client())
+    except SlotsFull:
+        failed = _failed(attempt, reason=Reason.BUSY)
+        failed.retry_after = BUSY_RETRY_AFTER
+        raise failed from None
+    except LinkFailed:
+        raise
+    except Exception:
+        # A bug or an answer nobody foresaw: the merchant gets the error page, the attempt an
+        # outcome, and we the traceback.
+        logger.exception("link attempt %s for merchant %s failed unexpectedly", attempt.pk, merchant.pk)
+        raise _failed(attempt, reason=Reason.UNEXPECTED) from None
+
+
+def _mint_and_check(attempt, *, merchant, offer, return_url, request_host, codat) -> StartedLink:
     commerce_key, accounting_key = _start_keys(offer.key)
     usable_age = settings.CODAT_SYNC_FLOW_CODE_TTL * (1 - ARRIVAL_MARGIN)
     deadline = time.monotonic() + settings.CODAT_HANDOFF_TIMEOUT
@@ -99,6 +165,8 @@ def link_start(
         attempt.mints = mint
         age = time.monotonic() - minted.requested_at
         if age <= usable_age:
+            if not _parsable(minted.url):
+                raise _failed(attempt, reason=Reason.BAD_RESPONSE)
             if not _trusted_host(minted.url, request_host):
                 raise _failed(attempt, reason=Reason.UNTRUSTED_HOST)
             _finish(
@@ -110,6 +178,21 @@ def link_start(
             return StartedLink(url=minted.url, attempt=attempt)
         logger.info("link attempt %s: code %.2fs old on arrival, over %.2fs", attempt.pk, age, usable_age)
     raise _failed(attempt, reason=Reason.STALE_CODE)
+
+
+def link_attempts_close_abandoned(*, merchant: Merchant | None = None) -> int:
+    """Attempts left pending past the bound (CODAT_HANDOFF_TIMEOUT + ABANDONED_AFTER) end as failed,
+    reason "abandoned". Run for the merchant at each of their link starts, and for everyone by
+    ``manage.py close_abandoned_link_attempts``. Returns how many were closed."""
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=settings.CODAT_HANDOFF_TIMEOUT) - ABANDONED_AFTER
+    attempts = LinkAttempt.objects.filter(outcome=LinkAttempt.Outcome.PENDING, started_at__lt=cutoff)
+    if merchant is not None:
+        attempts = attempts.filter(merchant=merchant)
+    closed = attempts.update(outcome=LinkAttempt.Outcome.FAILED, failure_reason=Reason.ABANDONED, finished_at=now)
+    if closed:
+        logger.warning("%d abandoned link attempt(s) closed out", closed)
+    return closed
 
 
 def link_return(*, merchant: Merchant) -> LinkAttempt | None:
@@ -134,6 +217,14 @@ def _start_keys(selected: str) -> tuple[str, str]:
     if settings.CODAT_CONNECTOR_TYPE == "commerce":
         return settings.CODAT_CONNECTOR_KEY, selected
     return selected, settings.CODAT_CONNECTOR_KEY
+
+
+def _parsable(url: str) -> bool:
+    try:
+        urlsplit(url).port  # raises ValueError for "http://[::1" or a port out of range
+    except ValueError:
+        return False
+    return True
 
 
 def _trusted_host(url: str, request_host: str) -> bool:

@@ -1,13 +1,23 @@
-"""Per-merchant limit on hand-off starts, shared by every instance through the cache."""
+"""Per-merchant limit on hand-off starts, counted in the database so that it is exact across
+workers and instances whatever the cache (the default cache is each process's own memory).
+
+A window opens at the first start and lasts the period; within it, a conditional UPDATE
+(``count < limit``) lets exactly ``limit`` starts through however many processes race. A
+merchant's logins share one allowance; each staff member assisting a merchant has their own,
+so neither can use up the other's.
+"""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
+from django.db.models import F
+from django.utils import timezone
+
+from ..models import RateLimitWindow
 
 _PERIODS = {"s": 1, "m": 60, "h": 3600}
 
@@ -29,19 +39,31 @@ def parse_rate(rate: str) -> tuple[int, int]:
         raise ImproperlyConfigured(f"LINK_RATE_LIMIT must look like '10/m', not {rate!r}") from None
 
 
-def link_start_allowed(merchant) -> Decision:
+def link_start_allowed(merchant, *, assisted_by=None) -> Decision:
+    """May this merchant (or ``assisted_by``, a staff user acting for it) start a hand-off now?"""
     limit, period = parse_rate(settings.LINK_RATE_LIMIT)
     if not limit:
         return Decision(True)
-    now = time.time()
-    window = int(now // period)
-    key = f"ratelimit:link-start:{merchant.pk}:{window}"
-    cache.add(key, 0, timeout=period + 5)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.add(key, 1, timeout=period + 5)
-        count = 1
-    if count <= limit:
+    key = f"link-start:{merchant.pk}" + (f":staff:{assisted_by.pk}" if assisted_by is not None else "")
+    return _take(key, limit=limit, period=timedelta(seconds=period))
+
+
+def _take(key: str, *, limit: int, period: timedelta) -> Decision:
+    now = timezone.now()
+    # The key's row, created as an already-closed window the first time (get_or_create copes
+    # with two processes creating it at once).
+    RateLimitWindow.objects.get_or_create(key=key, defaults={"started_at": now - period, "count": 0})
+    current = RateLimitWindow.objects.filter(key=key, started_at__gt=now - period)
+    # In the open window and under the limit: one more. The database re-checks the conditions
+    # on the row it locks, so racing processes let exactly `limit` through.
+    if current.filter(count__lt=limit).update(count=F("count") + 1):
         return Decision(True)
-    return Decision(False, retry_after=max(1, int(period - (now % period)) + 1))
+    # The window has closed: open a new one with this start in it (one racer wins) ...
+    if RateLimitWindow.objects.filter(key=key, started_at__lte=now - period).update(started_at=now, count=1):
+        return Decision(True)
+    # ... and a racer that lost that count in the window the winner opened.
+    if current.filter(count__lt=limit).update(count=F("count") + 1):
+        return Decision(True)
+    started = RateLimitWindow.objects.filter(key=key).values_list("started_at", flat=True).first() or now
+    remaining = (started + period - now).total_seconds()
+    return Decision(False, retry_after=max(1, int(remaining) + 1))

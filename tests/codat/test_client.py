@@ -225,3 +225,24 @@ def test_create_company_is_never_retried(sandbox_faults, fault, exception):
         client.create_company(name="Bean & Leaf")
     assert transport.total == 1 and waits == []
     assert sandbox_faults.calls("create-company") == 1
+
+
+# --- Codat's JSON answers are capped while streaming (issue 15, item 5) ---------------------------
+
+
+def test_a_json_answer_over_the_cap_is_refused_while_streaming(sandbox_faults):
+    from integrations.codat import CodatResponseError
+    from tests.conftest import sandbox_client
+
+    sandbox_faults.inject("get-integration-branding", status=200, body='{"x": "', body_size=50_000)
+    client = sandbox_client(max_response_bytes=10_000, max_retries=0)
+    with pytest.raises(CodatResponseError, match="larger than 10000 bytes"):
+        client.get_integration_branding("gbol")
+
+
+def test_the_response_cap_comes_from_settings_with_a_few_megabytes_by_default(settings):
+    from integrations.codat.factory import build_client
+
+    assert 1_000_000 <= settings.CODAT_MAX_RESPONSE_BYTES <= 16_000_000
+    settings.CODAT_MAX_RESPONSE_BYTES = 1234
+    assert build_client().max_response_bytes == 1234

@@ -7,7 +7,7 @@ from django.conf import settings
 
 from .production import ROOT
 
-_ENV = ("PORT", "GUNICORN_BIND", "WEB_CONCURRENCY", "GUNICORN_TIMEOUT", "FORWARDED_ALLOW_IPS")
+_ENV = ("PORT", "GUNICORN_BIND", "WEB_CONCURRENCY", "GUNICORN_TIMEOUT", "FORWARDED_ALLOW_IPS", "GUNICORN_THREADS")
 
 
 @pytest.fixture
@@ -50,3 +50,16 @@ def test_access_log_goes_to_stdout_without_query_strings_or_referers(load):
     # %(r)s is the whole request line and %(q)s the query: Sync Flow codes travel there.
     assert "%(U)s" in log_format
     assert [token for token in ("%(r)s", "%(q)s", "%(f)s") if token in log_format] == []
+
+
+def test_threaded_workers_sized_for_hand_offs_that_wait_on_codat(load):
+    config = load()
+    assert config["worker_class"] == "gthread"
+    assert config["threads"] == 8
+    # Half the threads may wait on Codat; the rest answer /healthz and pages (settings).
+    assert settings.CODAT_HANDOFF_CONCURRENCY == config["threads"] // 2
+    assert load(GUNICORN_THREADS="16")["threads"] == 16
+
+
+def test_the_access_log_escapes_request_derived_values(load):
+    assert load()["logger_class"] == "commerce_portal.gunicorn_logging.EscapingLogger"

@@ -78,3 +78,58 @@ def test_staff_unlock_through_the_admin(client, merchant_and_user, settings, dja
     assert "bean" in admin.get("/admin/axes/accessattempt/").content.decode()
     admin.post(f"/admin/axes/accessattempt/{attempt.pk}/delete/", {"post": "yes"})
     assert login(client, "correct horse battery staple").status_code == 302
+
+
+# --- limits that mean what they say (issue 15, item 8) -----------------------------------------
+
+
+def test_staff_assisting_a_merchant_have_their_own_allowance(merchant_client, merchant, staff_client, warm_cache, settings):
+    settings.LINK_RATE_LIMIT = "2/m"
+    merchant_browser = Client()
+    merchant_browser.force_login(merchant.memberships.get().user)
+    assert [merchant_browser.post("/link/", {"platform_key": "gbol"}).status_code for _ in range(3)] == [302, 302, 429]
+    # The merchant used theirs up: staff helping them on the phone still can ...
+    assisted = [staff_client.post(f"/staff/merchants/{merchant.pk}/link/start/", {"platform_key": "gbol"}).status_code
+                for _ in range(3)]
+    assert assisted == [302, 302, 429]
+    # ... and staff using theirs up takes nothing from the merchant's next window.
+    assert LinkAttempt.objects.filter(assisted=True).count() == 2
+
+
+def test_each_staff_member_has_an_allowance_per_merchant(merchant, warm_cache, settings):
+    from tests.factories import make_staff
+
+    settings.LINK_RATE_LIMIT = "1/m"
+    other, _ = make_merchant()
+    first, second = Client(), Client()
+    first.force_login(make_staff("ana", permissions=["staff.assist_linking"]))
+    second.force_login(make_staff("ben", permissions=["staff.assist_linking"]))
+    assert first.post(f"/staff/merchants/{merchant.pk}/link/start/", {"platform_key": "gbol"}).status_code == 302
+    assert first.post(f"/staff/merchants/{merchant.pk}/link/start/", {"platform_key": "gbol"}).status_code == 429
+    assert second.post(f"/staff/merchants/{merchant.pk}/link/start/", {"platform_key": "gbol"}).status_code == 302
+    assert first.post(f"/staff/merchants/{other.pk}/link/start/", {"platform_key": "gbol"}).status_code == 302
+
+
+def test_the_limit_is_counted_in_the_database_not_the_per_process_cache(merchant_client, warm_cache, settings):
+    from django.core.cache import cache
+
+    settings.LINK_RATE_LIMIT = "2/m"
+    assert merchant_client.post("/link/", {"platform_key": "gbol"}).status_code == 302
+    cache.clear()  # what another worker's local-memory cache looks like: empty
+    assert merchant_client.post("/link/", {"platform_key": "gbol"}).status_code == 302
+    cache.clear()
+    assert merchant_client.post("/link/", {"platform_key": "gbol"}).status_code == 429
+
+
+def test_a_window_starts_again_once_it_has_passed(merchant_client, merchant, warm_cache, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from integrations.models import RateLimitWindow
+
+    settings.LINK_RATE_LIMIT = "1/m"
+    assert merchant_client.post("/link/", {"platform_key": "gbol"}).status_code == 302
+    assert merchant_client.post("/link/", {"platform_key": "gbol"}).status_code == 429
+    RateLimitWindow.objects.update(started_at=timezone.now() - timedelta(seconds=61))
+    assert merchant_client.post("/link/", {"platform_key": "gbol"}).status_code == 302

@@ -118,3 +118,12 @@ def test_sync_requests_are_read_only_history(client, django_user_model, merchant
     client.post(f"/admin/integrations/syncrequest/{sent.pk}/change/", {"outcome": "accepted"})
     sent.refresh_from_db()
     assert sent.outcome == "failed"
+
+
+def test_refresh_action_reports_a_decompression_bomb_instead_of_a_500(operator, warm_cache, sandbox_faults):
+    from tests.integrations.test_logos import HUGE_GIF
+
+    sandbox_faults.inject("branding-image", status=200, content_type="image/gif", body=HUGE_GIF.decode("ascii"))
+    response = operator.post(CHANGELIST, {"action": "refresh_selected", "_selected_action": ["gbol"]}, follow=True)
+    assert response.status_code == 200
+    assert "pixels" in Integration.objects.get(pk="gbol").branding_error

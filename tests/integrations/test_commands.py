@@ -109,3 +109,15 @@ def test_demo_merchant_is_refused_outside_the_sandbox(settings):
     settings.CODAT_SANDBOX_ENABLED = False
     with pytest.raises(CommandError, match="only in sandbox mode"):
         run("ensure_demo_merchant")
+
+
+def test_refresh_branding_reports_a_decompression_bomb_as_a_failure(counting, sandbox_faults):
+    from tests.integrations.test_logos import HUGE_GIF
+
+    run("refresh_branding")
+    sandbox_faults.inject("branding-image", status=200, content_type="image/gif", body=HUGE_GIF.decode("ascii"))
+    with pytest.raises(CommandError, match="1 refreshed, 0 kept, 1 failed: gbol"):
+        out, err = run("refresh_branding", "--force", "gbol")
+    integration = Integration.objects.get(pk="gbol")
+    assert "pixels" in integration.branding_error
+    assert Logo.objects.filter(integration_id="gbol").count() == 2  # the previous logos stay served

@@ -86,3 +86,41 @@ def test_rejected_logos_say_why(declared, data, message):
     with pytest.raises(LogoRejected) as rejected:
         validate(declared, data, max_bytes=79)
     assert str(rejected.value) == message
+
+
+# --- absurd declared dimensions are refused before decoding (issue 15, item 5) --------------------
+
+# A 29-byte GIF whose header claims 32,639 x 32,639 pixels (a billion); ASCII without NUL, so the
+# sandbox can serve it from a fault's text body on SQLite and PostgreSQL alike.
+HUGE_GIF = b"GIF89a\x7f\x7f\x7f\x7f\x01\x01\x01,\x01\x01\x01\x01\x7f\x7f\x7f\x7f\x01\x02\x02D\x01\x01;"
+
+
+def png_header_claiming(width: int, height: int) -> bytes:
+    """A tiny PNG: a header chunk claiming these dimensions, then a few bytes of pixel data."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, payload: bytes) -> bytes:
+        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 16)) + chunk(b"IEND", b"")
+
+
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")  # refused by name, see logos.py
+@pytest.mark.parametrize(
+    "data",
+    [HUGE_GIF, png_header_claiming(100_000, 100_000), png_header_claiming(5000, 10), png_header_claiming(4097, 4097)],
+    ids=["gif-a-billion-pixels", "png-ten-billion", "png-too-wide", "png-just-over-the-pixel-cap"],
+)
+def test_images_that_declare_absurd_dimensions_are_rejected_with_a_reason(data):
+    assert len(HUGE_GIF) == 29 and b"\x00" not in HUGE_GIF
+    with pytest.raises(LogoRejected, match="pixels"):
+        validate("", data, max_bytes=512 * 1024)
+
+
+def test_a_sensible_image_still_passes_and_pillows_own_bomb_limit_is_set():
+    from integrations import logos
+
+    assert validate("image/png", raster("PNG"), max_bytes=10_000) == "image/png"
+    assert Image.MAX_IMAGE_PIXELS == logos.MAX_PIXELS <= 4096 * 4096

@@ -47,8 +47,20 @@ def open_link(client, token, *, follow=False):
     return response
 
 
-def set_password(client, password=GOOD_PASSWORD, again=None):
-    return client.post("/sign-in/set-password/", {"new_password1": password, "new_password2": again or password})
+def set_password(client, password=GOOD_PASSWORD, again=None, *, reference=None):
+    """Submit the form as a browser would: with the link reference the page it shows carries."""
+    if reference is None:
+        reference = form_reference(client.get("/sign-in/set-password/"))
+    data = {"new_password1": password, "new_password2": again or password}
+    if reference:
+        data["link"] = reference
+    return client.post("/sign-in/set-password/", data)
+
+
+def form_reference(response) -> str:
+    html = response.content.decode()
+    marker = 'name="link" value="'
+    return html.split(marker, 1)[1].split('"', 1)[0] if marker in html else ""
 
 
 def text(response) -> str:
@@ -344,3 +356,105 @@ def test_the_token_never_reaches_the_logs_or_the_session(staff_client, warm_cach
         assert token not in record.getMessage() and token not in str(record.__dict__)
     for session in Session.objects.all():
         assert token not in str(session.get_decoded())
+
+
+# --- the role is checked again when the link is used (issue 15, item 1) -------------------
+
+
+def _promote_to_staff(user):
+    get_user_model().objects.filter(pk=user.pk).update(is_staff=True)
+
+
+def _promote_to_superuser(user):
+    get_user_model().objects.filter(pk=user.pk).update(is_superuser=True)
+
+
+def _add_to_a_group(user):
+    from django.contrib.auth.models import Group
+
+    user.groups.add(Group.objects.get_or_create(name="POS staff")[0])
+
+
+def _deactivate(user):
+    get_user_model().objects.filter(pk=user.pk).update(is_active=False)
+
+
+ROLE_CHANGES = [_promote_to_staff, _promote_to_superuser, _add_to_a_group, _deactivate]
+
+
+@pytest.mark.parametrize("change", ROLE_CHANGES, ids=lambda change: change.__name__.strip("_"))
+def test_a_link_whose_user_changed_role_since_it_was_issued_is_refused_when_opened(client, issued, newcomer, change, caplog):
+    caplog.set_level(logging.DEBUG)
+    change(newcomer)
+    response = open_link(client, issued.token, follow=True)
+    assert response.status_code == 410
+    assert "This sign-in link no longer works" in text(response)
+    assert set_password(client).status_code == 410
+    newcomer.refresh_from_db()
+    assert not newcomer.has_usable_password() and "_auth_user_id" not in client.session
+    for record in caplog.records:
+        assert issued.token not in record.getMessage() and issued.token not in str(record.__dict__)
+
+
+@pytest.mark.parametrize("change", ROLE_CHANGES, ids=lambda change: change.__name__.strip("_"))
+def test_a_user_who_changed_role_while_the_form_was_open_gets_no_password(client, issued, newcomer, change):
+    open_link(client, issued.token)
+    assert client.get("/sign-in/set-password/").status_code == 200
+    change(newcomer)
+    response = set_password(client)
+    assert response.status_code == 410 and "This sign-in link no longer works" in text(response)
+    newcomer.refresh_from_db()
+    assert not newcomer.has_usable_password() and "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize("change", ROLE_CHANGES, ids=lambda change: change.__name__.strip("_"))
+def test_redeeming_refuses_a_user_who_changed_role(issued, newcomer, change):
+    change(newcomer)
+    with pytest.raises(SignInLinkUnusable):
+        sign_in_link_redeem(link=SignInLink.objects.get(pk=issued.link.pk), password=GOOD_PASSWORD)
+    newcomer.refresh_from_db()
+    assert not newcomer.has_usable_password()
+
+
+# --- the form is bound to the link it shows (issue 15, item 10) ------------------------------------
+
+
+@pytest.fixture
+def attackers_link(db, staff_user):
+    """A link to a merchant login the attacker controls (their own shop, say)."""
+    _, mallory = make_merchant(identifier="mallory-1", name="Mallory's", username="mallory", password=None)
+    return mallory, sign_in_link_issue(user=mallory, created_by=staff_user)
+
+
+def test_a_cross_site_visit_to_another_link_cannot_swap_what_the_open_form_sets(client, issued, newcomer, attackers_link):
+    mallory, theirs = attackers_link
+    open_link(client, issued.token)
+    form = client.get("/sign-in/set-password/")
+    assert "Corner Deli" in text(form)
+    reference = form_reference(form)
+    assert reference and str(issued.token) not in reference
+    # A page elsewhere navigates this browser to the attacker's link: the session now holds it.
+    open_link(client, theirs.token)
+    response = set_password(client, reference=reference)  # the victim submits the form they see
+    assert response.status_code == 409
+    assert "This form was for another sign-in link" in text(response)
+    newcomer.refresh_from_db()
+    mallory.refresh_from_db()
+    assert not newcomer.has_usable_password() and not mallory.has_usable_password()
+    assert "_auth_user_id" not in client.session
+    assert not SignInLink.objects.filter(used_at__isnull=False).exists()
+
+
+def test_a_post_without_the_forms_reference_sets_nothing(client, issued, newcomer):
+    open_link(client, issued.token)
+    assert set_password(client, reference="").status_code == 409
+    newcomer.refresh_from_db()
+    assert not newcomer.has_usable_password()
+
+
+def test_the_reference_is_no_secret_and_the_form_still_works_after_a_reload(client, issued, newcomer):
+    open_link(client, issued.token)
+    first = form_reference(client.get("/sign-in/set-password/"))
+    assert first and first == form_reference(client.get("/sign-in/set-password/"))
+    assert issued.token not in first and issued.link.token_hash not in first
+    assert set_password(client, reference=first).status_code == 302

@@ -175,3 +175,44 @@ def test_merchant_create_keeps_its_contract(db):
     assert not user.has_usable_password() and user.membership.merchant == merchant
     with pytest.raises(ValidationError):
         services.merchant_create(identifier="KEEP", name="Again", username="keep2")
+
+
+# --- one login per email, enforced by the database (issue 15, item 8) ----------------------------
+
+
+def test_the_database_refuses_a_second_login_with_the_same_email_in_any_case(db):
+    from django.contrib.auth import get_user_model
+    from django.db import IntegrityError, transaction
+
+    User = get_user_model()
+    User.objects.create_user("first", email="Ama@Example.com")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create_user("second", email="ama@example.COM")
+    User.objects.create_user("third", email="")  # logins without an email are not constrained
+    User.objects.create_user("fourth", email="")
+
+
+def test_concurrent_onboarding_with_the_same_email_is_a_form_error_not_a_second_login(staff_client, warm_cache, monkeypatch):
+    """Another login with the email appears between our check and our insert (here inside our own
+    transaction, so it is rolled back with it; in production the other request's commit)."""
+    from django.contrib.auth import get_user_model
+
+    from merchants import services
+
+    real = services.username_for_email
+
+    def racing(email):
+        username = real(email)
+        get_user_model().objects.create_user("the-other-request", email=email.upper())
+        return username
+
+    monkeypatch.setattr(services, "username_for_email", racing)
+    response = staff_client.post(
+        "/staff/merchants/new/",
+        {"merchant_name": "Race Ltd", "identifier": "race-1", "contact_name": "Ria", "email": "ria@example.com"},
+    )
+    assert response.status_code == 400
+    assert "A login with this email address already exists." in response.content.decode()
+    from merchants.models import Merchant
+
+    assert not Merchant.objects.filter(identifier="race-1").exists()
