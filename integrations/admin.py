@@ -10,7 +10,7 @@ from commerce_portal.admin import ReadOnlyAdmin
 
 from . import logos
 from .codat import CodatError
-from .models import Integration, LinkAttempt, WebhookEvent
+from .models import ConnectionChange, Integration, LinkAttempt, WebhookEvent
 from .services.branding import branding_evict, branding_refresh
 from .services.webhooks import webhook_reprocess
 from .tasks import refresh_all_branding
@@ -24,6 +24,17 @@ class LinkAttemptAdmin(ReadOnlyAdmin):
     list_filter = ["outcome", "failure_reason", "platform_key", "assisted"]
     search_fields = ["merchant__name", "merchant__identifier", "correlation_id"]
     date_hierarchy = "started_at"
+    list_select_related = ["merchant", "user"]
+
+
+@admin.register(ConnectionChange)
+class ConnectionChangeAdmin(ReadOnlyAdmin):
+    """Disconnects, switches and reconnects asked for in the portal: history, never edited."""
+
+    list_display = ["at", "merchant", "action", "platform_name", "from_status", "to_status", "outcome", "user", "assisted", "correlation_id"]
+    list_filter = ["action", "outcome", "assisted", "platform_key"]
+    search_fields = ["merchant__name", "merchant__identifier", "connection_id", "correlation_id"]
+    date_hierarchy = "at"
     list_select_related = ["merchant", "user"]
 
 

@@ -45,3 +45,28 @@ def link_start_allowed(merchant) -> Decision:
     if count <= limit:
         return Decision(True)
     return Decision(False, retry_after=max(1, int(period - (now % period)) + 1))
+
+
+# Re-entering a password before a disconnect or switch: a stolen session must not be a way to
+# guess it. Counted per user (staff acting for several merchants have one count), wrong tries only.
+PASSWORD_RECHECK_LIMIT = 5
+PASSWORD_RECHECK_PERIOD = 15 * 60
+
+
+def _recheck_key(user) -> str:
+    return f"ratelimit:password-recheck:{user.pk}:{int(time.time() // PASSWORD_RECHECK_PERIOD)}"
+
+
+def password_recheck_allowed(user) -> Decision:
+    if (cache.get(_recheck_key(user)) or 0) < PASSWORD_RECHECK_LIMIT:
+        return Decision(True)
+    return Decision(False, retry_after=max(1, int(PASSWORD_RECHECK_PERIOD - time.time() % PASSWORD_RECHECK_PERIOD) + 1))
+
+
+def password_recheck_failed(user) -> None:
+    key = _recheck_key(user)
+    cache.add(key, 0, timeout=PASSWORD_RECHECK_PERIOD + 5)
+    try:
+        cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.add(key, 1, timeout=PASSWORD_RECHECK_PERIOD + 5)

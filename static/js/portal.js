@@ -2,8 +2,8 @@
 (function () {
   "use strict";
 
-  // A double-click must not cost two single-use codes: once a hand-off form is
-  // submitted, further submissions of any hand-off form are ignored.
+  // A double-click must not cost two single-use codes (or two calls that change a connection;
+  // the server holds those too): once such a form is submitted, further submissions are ignored.
   var submitting = false;
   document.addEventListener("submit", function (event) {
     var form = event.target;
@@ -14,7 +14,7 @@
       button.setAttribute("aria-disabled", "true");
     });
     var button = form.querySelector("button[type=submit]");
-    if (button) { button.dataset.label = button.textContent; button.textContent = "Opening…"; button.setAttribute("aria-label", button.dataset.label); }
+    if (button) { button.dataset.label = button.textContent; button.textContent = form.getAttribute("data-busy-label") || "Opening…"; button.setAttribute("aria-label", button.dataset.label); }
   });
   // Coming back with the Back button restores this page from cache: allow a fresh start.
   window.addEventListener("pageshow", function (event) {
