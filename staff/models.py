@@ -11,4 +11,5 @@ class StaffPermissions(models.Model):
             ("view_merchant_status", "Can see merchants and where they stand with linking"),
             ("onboard_merchant", "Can onboard merchants and issue sign-in links"),
             ("assist_linking", "Can link a platform on a merchant's behalf"),
+            ("change_merchant_connection", "Can disconnect or switch a merchant's connection"),
         ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Case, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce, Lower
 
-from integrations.models import ConnectionSnapshot, LinkAttempt
+from integrations.models import ConnectionChange, ConnectionSnapshot, LinkAttempt
 from merchants.models import Merchant
 
 SEARCH_MAX_LENGTH = 100
@@ -70,3 +70,8 @@ def merchant_get(*, merchant_id: int) -> Merchant | None:
 
 def merchant_attempts(*, merchant: Merchant, limit: int = 20) -> list[LinkAttempt]:
     return list(merchant.link_attempts.select_related("user").order_by("-started_at", "-pk")[:limit])
+
+
+def merchant_connection_changes(*, merchant: Merchant, limit: int = 20) -> list[ConnectionChange]:
+    """Disconnects, switches and reconnects, newest first, with who made them."""
+    return list(ConnectionChange.objects.filter(merchant=merchant).select_related("user")[:limit])

@@ -19,7 +19,13 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from integrations.views import LinkReturnView, LinkStartView, SelectView
+from integrations.views import (
+    ConnectionChangeConfirmView,
+    ConnectionChangeView,
+    LinkReturnView,
+    LinkStartView,
+    SelectView,
+)
 from merchants.selectors import merchant_for_user, merchant_login_get, merchant_logins
 from merchants.services import merchant_onboard, sign_in_link_issue
 
@@ -27,7 +33,15 @@ from . import roles
 from .forms import OnboardForm
 from integrations.services.connections import connection_report
 
-from .selectors import DEFAULT_SORT, SORTS, Status, merchant_attempts, merchant_get, merchant_list
+from .selectors import (
+    DEFAULT_SORT,
+    SORTS,
+    Status,
+    merchant_attempts,
+    merchant_connection_changes,
+    merchant_get,
+    merchant_list,
+)
 
 PAGE_SIZE = 25
 SORT_LABELS = {
@@ -163,6 +177,7 @@ def merchant_detail(request, merchant_id: int):
             "report": connection_report(merchant),
             "logins": merchant_logins(merchant=merchant),
             "attempts": merchant_attempts(merchant=merchant),
+            "changes": merchant_connection_changes(merchant=merchant),
         },
     )
 
@@ -212,8 +227,35 @@ class AssistedMixin:
     def get_link_action(self) -> str:
         return reverse("staff:assist_start", args=[self.merchant.pk])
 
+    def get_change_url(self, change: str) -> str:
+        return reverse(f"staff:assist_{change}", args=[self.merchant.pk])
+
+    def get_change_action(self, change: str) -> str:
+        return reverse(f"staff:assist_{change}_confirm", args=[self.merchant.pk])
+
+
+class AssistedChangeMixin(AssistedMixin):
+    """Disconnect or switch for the merchant in the URL: CHANGE_CONNECTION, recorded as assisted.
+
+    Staff confirm with their own password (the form checks the logged-in user's).
+    """
+
+    assisted = True
+
+    def get_merchant(self):
+        check_staff(self.request.user, roles.CHANGE_CONNECTION)
+        return _merchant_or_404(self.kwargs["merchant_id"])
+
 
 class AssistSelectView(AssistedMixin, SelectView):
+    pass
+
+
+class AssistConnectionChangeView(AssistedChangeMixin, ConnectionChangeView):
+    pass
+
+
+class AssistConnectionChangeConfirmView(AssistedChangeMixin, ConnectionChangeConfirmView):
     pass
 
 

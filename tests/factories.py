@@ -24,6 +24,7 @@ MERCHANT_PASSWORD = "correct horse battery staple"
 STAFF_PASSWORD = "staff-pass-Lantern-91"
 _numbers = itertools.count(1)
 _pos_staff_migration = importlib.import_module("staff.migrations.0002_pos_staff_group")
+_change_connection_migration = importlib.import_module("staff.migrations.0003_change_merchant_connection")
 
 
 def make_merchant(*, identifier: str | None = None, name: str | None = None, username: str | None = None,
@@ -51,8 +52,9 @@ def make_login(merchant: Merchant, *, username: str | None = None, password: str
 
 
 def ensure_pos_staff_group() -> Group:
-    """What the data migration does; transactional tests flush the database, so they need it again."""
+    """What the data migrations do; transactional tests flush the database, so they need it again."""
     _pos_staff_migration.create_group(apps, SimpleNamespace(connection=connection))
+    _change_connection_migration.grant(apps, SimpleNamespace(connection=connection))
     return Group.objects.get(name=roles.POS_STAFF_GROUP)
 
 

@@ -12,6 +12,7 @@ GROUP_PERMISSIONS = {
     "staff.view_merchant_status",
     "staff.onboard_merchant",
     "staff.assist_linking",
+    "staff.change_merchant_connection",
     "merchants.view_merchant",
     "integrations.view_linkattempt",
 }
@@ -28,6 +29,10 @@ def staff_urls(merchant, user):
         ("get", f"{base}/link/"),
         ("post", f"{base}/link/start/"),
         ("get", f"{base}/link/return/"),
+        ("get", f"{base}/connection/disconnect/"),
+        ("post", f"{base}/connection/disconnect/confirm/"),
+        ("get", f"{base}/connection/switch/"),
+        ("post", f"{base}/connection/switch/confirm/"),
     ]
 
 
@@ -37,6 +42,23 @@ def group_permissions() -> set[str]:
 
 
 def test_the_migration_created_the_pos_staff_group_with_its_permissions():
+    assert group_permissions() == GROUP_PERMISSIONS
+
+
+def test_the_change_connection_migration_grants_and_revokes_only_its_permission():
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    from tests.factories import _change_connection_migration as migration
+
+    editor = SimpleNamespace(connection=connection)
+    migration.revoke(apps, editor)
+    assert group_permissions() == GROUP_PERMISSIONS - {roles.CHANGE_CONNECTION}
+    assert Permission.objects.filter(codename="change_merchant_connection").exists()  # the model's, kept
+    migration.grant(apps, editor)
+    migration.grant(apps, editor)
     assert group_permissions() == GROUP_PERMISSIONS
 
 
@@ -58,7 +80,8 @@ def test_the_group_migration_is_idempotent_and_reversible():
     assert not Group.objects.filter(name=roles.POS_STAFF_GROUP).exists()
     assert Permission.objects.count() == permissions_before  # the permissions belong to their models
     pos_staff_migration.create_group(apps, editor)
-    assert group_permissions() == GROUP_PERMISSIONS
+    # 0002's own; 0003_change_merchant_connection adds the permission to change connections
+    assert group_permissions() == GROUP_PERMISSIONS - {roles.CHANGE_CONNECTION}
 
 
 def test_anonymous_visitors_are_sent_to_log_in_from_every_staff_url(client, merchant_and_user):
@@ -100,9 +123,17 @@ def test_each_action_needs_its_own_permission(client, merchant_and_user):
     assert client.post(f"/staff/merchants/{merchant.pk}/logins/{user.pk}/sign-in-link/").status_code == 403
     assert client.get(f"/staff/merchants/{merchant.pk}/link/").status_code == 403
     assert client.post(f"/staff/merchants/{merchant.pk}/link/start/", {"platform_key": "gbol"}).status_code == 403
+    for change in ("disconnect", "switch"):
+        assert client.get(f"/staff/merchants/{merchant.pk}/connection/{change}/").status_code == 403
+        assert client.post(f"/staff/merchants/{merchant.pk}/connection/{change}/confirm/").status_code == 403
+    # assisting with linking is not changing a connection
+    client.force_login(make_staff("linker", group=False, permissions=[roles.VIEW_MERCHANTS, roles.ASSIST_LINKING]))
+    assert client.get(f"/staff/merchants/{merchant.pk}/link/").status_code == 200
+    assert client.get(f"/staff/merchants/{merchant.pk}/connection/disconnect/").status_code == 403
     # a bare action permission without the staff role opens nothing
-    client.force_login(make_staff("helper", group=False, permissions=[roles.ASSIST_LINKING]))
+    client.force_login(make_staff("helper", group=False, permissions=[roles.ASSIST_LINKING, roles.CHANGE_CONNECTION]))
     assert client.get(f"/staff/merchants/{merchant.pk}/link/").status_code == 403
+    assert client.get(f"/staff/merchants/{merchant.pk}/connection/switch/").status_code == 403
 
 
 def test_the_detail_page_offers_only_what_the_staff_member_may_do(client, merchant):
