@@ -129,9 +129,14 @@ class SelectView(MerchantPageView):
         standing = connection_standing(self.merchant)
         # With an accounting connection (any status), other platforms only after Switch.
         current = standing.connection if standing is not None else None
-        return self.render(
-            "integrations/select.html", {"offers": offers(), "platform_kind": platform_kind(), "current": current}
-        )
+        context = {
+            "offers": offers(),
+            "platform_kind": platform_kind(),
+            "current": current,
+            # On the current platform's tile, the one next step (Change settings, Reconnect Xero, ...).
+            "current_action": standing.action if current is not None else "",
+        }
+        return self.render("integrations/select.html", context)
 
 
 class ConnectionView(MerchantPageView):

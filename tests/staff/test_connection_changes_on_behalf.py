@@ -28,6 +28,7 @@ def linked(merchant_client, merchant, warm_live_cache, counting):
     merchant_client.get("/link/return/")
     merchant_client.logout()
     counting.requests.clear()
+    counting.paths.clear()
     faults.reset()
     counting.company_id = company_id
     return counting
@@ -52,7 +53,7 @@ def test_the_merchant_page_offers_the_changes_and_the_confirmation_page_asks_for
     assert "No disconnects, switches or reconnects yet." in detail
 
     page = html_of(staff.get(f"{base(merchant)}/connection/disconnect/"))
-    assert "You are linking on behalf of Bean & Leaf" in page
+    assert "<strong>You are acting on behalf of Bean & Leaf</strong>" in page and "recorded as made by you" in page
     assert "Sandbox POS stops sending Bean & Leaf’s sales to Xero" in page
     assert "To confirm, enter your own password." in page
     assert "Your own password: the one you log in with, not the merchant’s." in page
