@@ -446,3 +446,17 @@ def test_a_refresh_that_read_codat_before_a_change_does_not_overwrite_it(merchan
     ConnectionSnapshot.objects.update(changed_at=timezone.now() - timedelta(seconds=1))  # a change before it began
     assert connection_refresh(merchant.pk, True) is True
     assert ConnectionSnapshot.objects.get().state == "disconnected"
+
+
+def test_while_another_change_holds_the_connection_nothing_is_sent(merchant_client, linked, settings):
+    """A change still under way (its lease held past the wait): 409, nothing sent, the page says so."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.CODAT_CONNECT_TIMEOUT = settings.CODAT_READ_TIMEOUT = 0.1  # the wait: their sum plus 5 s
+    ConnectionSnapshot.objects.update(change_lease_until=timezone.now() + timedelta(minutes=1))
+    response = merchant_client.post(DISCONNECT, {"password": MERCHANT_PASSWORD})
+    assert response.status_code == 409
+    assert "Another change to this connection is still under way." in html_of(response)
+    assert sent(linked, "PATCH") == [] and not ConnectionChange.objects.exists()

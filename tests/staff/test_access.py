@@ -113,7 +113,8 @@ def test_a_login_without_the_staff_role_gets_403(client, merchant_and_user):
         assert getattr(client, method)(url).status_code == 403, url
 
 
-def test_each_action_needs_its_own_permission(client, merchant_and_user):
+def test_each_action_needs_its_own_permission(client, merchant_and_user, warm_cache):
+    # warm_cache: a cold picker fetches the catalogue in a thread, which commits outside this test's transaction
     merchant, user = merchant_and_user
     viewer = make_staff("viewer", group=False, permissions=[roles.VIEW_MERCHANTS])
     client.force_login(viewer)
