@@ -3,7 +3,8 @@
 ``handle`` takes a plain request and returns a plain response; the Django
 views (real HTTP) and the httpx transport (in-process) are thin adapters
 around it, so both answer identically. Shapes follow
-shared/codat/Codat-Sync-Commerce.yaml; the operations live in ``operations/``;
+shared/codat/Codat-Sync-Commerce.yaml (delete-connection, which only the Platform API has:
+Codat-Platform.yaml); the operations live in ``operations/``, deviations in their docstrings;
 a path nothing answers is a 404, a method the path does not answer a 405.
 """
 

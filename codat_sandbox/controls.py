@@ -96,7 +96,11 @@ def push_sync(
     data_pushed: bool | None = None,
     sync_exception_message: str = "",
 ) -> SandboxSync:
-    """Record a finished sync; it becomes the latest, and a 2xxx one the last successful."""
+    """Record a finished sync; it becomes the latest, and a 2xxx one the last successful.
+
+    While the company has two accounting connections it is recorded as a 4000 whatever was asked,
+    as every sync then fails (lifecycle.sync_record).
+    """
     company = _company(company_id)
     if not isinstance(status_code, int) or isinstance(status_code, bool) or not 1000 <= status_code <= 5999:
         raise ControlError("statusCode must be one of Codat's four-digit sync codes (1000-5999).")

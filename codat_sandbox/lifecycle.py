@@ -1,7 +1,16 @@
-"""How a sandbox company changes: created, started, linked, cancelled, re-configured, synced.
+"""How a sandbox company changes: created, started, linked, cancelled, unlinked, deleted, re-configured, synced.
 
 The API operations, the stand-in Sync Flow and the controls all change state through
 here, so a company linked by a test's control looks exactly like one linked in a browser.
+
+Two accounting connections: a Sync for Commerce company has one commerce and one accounting
+connection, and Codat's guidance when re-linking is "make sure that the previous one is deleted"
+(commerce/error-documentation.md). While a company has connections to two accounting platforms (or
+two commerce platforms), in any status, every sync recorded for it fails with 4000, a configuration
+error, whatever result was asked for: through the controls too (``push_sync(..., status_code=2000)``
+then records a 4000).
+Deleting the accounting connection also forgets the sync configuration made for it (configured and
+enable false, no tenant name): its mapping named that platform's accounts.
 """
 
 from __future__ import annotations
@@ -32,6 +41,12 @@ STARTED = 1000
 # Codat's troubleshooting guide: the error a company without two Linked connections syncs into.
 NOT_TWO_LINKED = "Company needs to have two valid data connections."
 NOT_CONFIGURED = "Config contains required accounts without selections."
+
+# The 4000 a sync fails with while a company has two connections on one side.
+TWO_CONNECTIONS = (
+    "The company has more than one {side} connection ({platforms}). "
+    "Delete the one no longer used, then sync again."
+)
 
 # Codat's "Partner Commerce" connector: linked when a control links a company that was never
 # started, so has no commerce connection yet.
@@ -93,6 +108,32 @@ def status_set(connection: SandboxConnection, status: str) -> SandboxConnection:
     connection.save(update_fields=["status"])
     webhooks.connection_changed(connection, previous=previous)
     return connection
+
+
+class NotLinked(Exception):
+    """Codat's docs: "Only Linked data connections can be unlinked"."""
+
+
+def unlink(connection: SandboxConnection) -> SandboxConnection:
+    """update-connection to Unlinked: a Linked connection is unlinked (and announced); an Unlinked one is left as is."""
+    with transaction.atomic():
+        connection = SandboxConnection.objects.select_for_update().select_related("company").get(pk=connection.pk)
+        if connection.status == Status.UNLINKED:
+            return connection
+        if connection.status != Status.LINKED:
+            raise NotLinked(f"Only Linked data connections can be unlinked; data connection {connection.id} is {connection.status}.")
+        return status_set(connection, Status.UNLINKED)
+
+
+def connection_delete(connection: SandboxConnection) -> None:
+    """delete-connection: announced with the connection's last status (as Codat does), then gone for good."""
+    with transaction.atomic():
+        webhooks.emit("connection.deleted", connection)
+        connection.delete()
+        if _is_accounting(connection.platform_key):
+            SandboxConfiguration.objects.filter(company_id=connection.company_id).update(
+                configured=False, enable=False, accounting_software_company_name=""
+            )
 
 
 def link(
@@ -163,8 +204,15 @@ def sync_record(
     exception_message: str = "",
     data_pushed: bool | None = None,
 ) -> SandboxSync:
-    """A finished Sync for Commerce run; a successful one (2xxx) is also when Codat last read data."""
+    """A finished Sync for Commerce run; a successful one (2xxx) is also when Codat last read data.
+
+    With two connections on one side the run fails with 4000 whatever was asked (see the module docstring).
+    """
     with transaction.atomic():
+        twins = _two_on_one_side(company)
+        if twins:
+            status_code, data_pushed, exception_message = 4000, False, ""
+            error_message = TWO_CONNECTIONS.format(side=twins[0].source_type.lower(), platforms=", ".join(p.name for p in twins))
         sync = SandboxSync.objects.create(
             company=company,
             status_code=status_code,
@@ -272,6 +320,9 @@ def syncs_complete_due(company: SandboxCompany | None = None) -> None:
 
 
 def _cannot_sync(company: SandboxCompany) -> str:
+    twins = _two_on_one_side(company)
+    if twins:  # as real Codat: two connections on one side fail every sync with 4000
+        return TWO_CONNECTIONS.format(side=twins[0].source_type.lower(), platforms=", ".join(p.name for p in twins))
     linked = {
         BY_KEY[connection.platform_key].source_type
         for connection in company.connections.filter(status=Status.LINKED)
@@ -282,6 +333,21 @@ def _cannot_sync(company: SandboxCompany) -> str:
     if not company.configuration.configured:
         return NOT_CONFIGURED
     return ""
+
+
+def _is_accounting(platform_key: str) -> bool:
+    platform = BY_KEY.get(platform_key)
+    return platform is not None and platform.source_type == "Accounting"
+
+
+def _two_on_one_side(company: SandboxCompany) -> list:
+    """The platforms of the first side (accounting, then commerce) the company is connected to twice; else []."""
+    platforms = [BY_KEY[c.platform_key] for c in company.connections.all() if c.platform_key in BY_KEY]
+    for side in ("Accounting", "Commerce"):
+        on_side = sorted((p for p in platforms if p.source_type == side), key=lambda p: p.name)
+        if len(on_side) > 1:
+            return on_side
+    return []
 
 
 def _sync_status_text(status_code: int) -> str:

@@ -10,7 +10,7 @@ from commerce_portal.admin import ReadOnlyAdmin
 
 from . import logos, sync_flow_admin  # noqa: F401  (sync_flow_admin registers the Sync Flow settings pages)
 from .codat import CodatError
-from .models import Integration, LinkAttempt, SyncRequest, WebhookEvent
+from .models import ConnectionChange, Integration, LinkAttempt, SyncRequest, WebhookEvent
 from .services.branding import branding_evict, branding_refresh
 from .services.webhooks import webhook_reprocess
 from .tasks import refresh_all_branding
@@ -36,6 +36,17 @@ class SyncRequestAdmin(ReadOnlyAdmin):
     search_fields = ["merchant__name", "merchant__identifier", "sync_id", "correlation_id", "company_id"]
     date_hierarchy = "requested_at"
     list_select_related = ["merchant", "requested_by"]
+
+
+@admin.register(ConnectionChange)
+class ConnectionChangeAdmin(ReadOnlyAdmin):
+    """Disconnects, switches and reconnects asked for in the portal: history, never edited."""
+
+    list_display = ["at", "merchant", "action", "platform_name", "from_status", "to_status", "outcome", "user", "assisted", "correlation_id"]
+    list_filter = ["action", "outcome", "assisted", "platform_key"]
+    search_fields = ["merchant__name", "merchant__identifier", "connection_id", "correlation_id"]
+    date_hierarchy = "at"
+    list_select_related = ["merchant", "user"]
 
 
 @admin.register(Integration)

@@ -192,6 +192,16 @@ class ConnectionSnapshot(models.Model):
     # banner); cleared when it is connected again.
     alert = models.CharField(max_length=64, blank=True)
     alert_at = models.DateTimeField(null=True, blank=True)
+    # Held while a disconnect or switch is asking Codat: a double submit makes one call, not two.
+    # Apart from lease_until, so that a background refresh never blocks a merchant's change.
+    change_lease_until = models.DateTimeField(null=True, blank=True)
+    # When such a change last wrote Codat's answer here: a refresh that began before it may have
+    # read Codat before the change, so its result is dropped (the refresh after the change writes).
+    changed_at = models.DateTimeField(null=True, blank=True)
+    # The accounting tenant first seen linked on this platform (accountingSoftwareCompanyName):
+    # a relink that comes back with another one is pointed out to the merchant.
+    first_tenant_name = models.CharField(max_length=255, blank=True)
+    first_tenant_platform_key = models.CharField(max_length=16, blank=True)
 
     SYNCS_KEPT = 30
 
@@ -347,3 +357,48 @@ class SyncFlowVisibleAccounts(SyncFlowChange):
     class Meta:
         proxy = True
         verbose_name = verbose_name_plural = "Sync Flow visible accounts"
+
+
+class ConnectionChange(models.Model):
+    """A disconnect, switch or reconnect asked for in the portal: who, when, for whom, from what to what.
+
+    A disconnect or switch is recorded *before* Codat is asked (outcome pending), so a request that
+    dies mid-call still leaves its trace; it then becomes done or failed, with Codat's correlation id
+    or the error. A reconnect is recorded when it starts, with its link attempt: whether it ends
+    Linked is decided on Codat's pages (the snapshot, and the next change, say).
+    """
+
+    class Action(models.TextChoices):
+        DISCONNECT = "disconnect", "Disconnect"
+        SWITCH = "switch", "Switch platform"
+        RECONNECT = "reconnect", "Reconnect"
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "Asking Codat"
+        DONE = "done", "Done"
+        STARTED = "started", "Sent to Codat’s pages"
+        FAILED = "failed", "Failed"
+
+    merchant = models.ForeignKey("merchants.Merchant", on_delete=models.CASCADE, related_name="connection_changes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    assisted = models.BooleanField(default=False, help_text="Done by staff on the merchant's behalf.")
+    action = models.CharField(max_length=16, choices=Action.choices)
+    platform_key = models.CharField(max_length=16)
+    platform_name = models.CharField(max_length=200)
+    connection_id = models.CharField(max_length=64, help_text="Codat's id of the connection changed.")
+    from_status = models.CharField(max_length=32)
+    to_status = models.CharField(max_length=32, blank=True, help_text="Empty: not (yet) known.")
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.PENDING)
+    correlation_id = models.CharField(max_length=100, blank=True, help_text="Codat's, when it answered an error.")
+    error = models.TextField(blank=True)
+    link_attempt = models.ForeignKey(
+        LinkAttempt, on_delete=models.SET_NULL, null=True, blank=True, related_name="connection_changes"
+    )
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["merchant", "-at"]), models.Index(fields=["connection_id", "-at"])]
+
+    def __str__(self):
+        return f"{self.merchant} {self.action} {self.platform_key} ({self.outcome})"

@@ -11,6 +11,7 @@ import logging
 import math
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
@@ -20,15 +21,23 @@ from django.utils.cache import patch_cache_control
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_safe
 
 from merchants.selectors import merchant_for_user
 
 from . import logos
-from .forms import LinkForm
+from .codat import ConnectionStatus
+from .forms import LinkForm, PasswordRecheckForm
 from .models import ConnectionSnapshot, LinkAttempt, Logo
 from .services import rate_limits
-from .services.connections import connection_refresh_now, connection_report
+from .services.connection_changes import ChangeFailed, ChangeRefused, connection_disconnect, connection_switch
+from .services.connections import (
+    connection_refresh_now,
+    connection_report,
+    connection_standing,
+    connection_tenant_keep,
+)
 from .services.link import LinkFailed, link_return, link_start
 from .services.offering import NotOffered, offered_source_type, offers
 from .services.standing import State
@@ -36,7 +45,7 @@ from .services.standing import State
 logger = logging.getLogger(__name__)
 
 # HTTP statuses are decided here, and only here.
-REFUSAL_STATUS = {"malformed": 400, "connector": 400, "disabled": 400, "unknown": 404}
+REFUSAL_STATUS = {"malformed": 400, "connector": 400, "disabled": 400, "unknown": 404, "switch_first": 409}
 FAILURE_STATUS = {
     LinkAttempt.Reason.STALE_CODE: 504,
     LinkAttempt.Reason.TIMEOUT: 504,
@@ -82,6 +91,16 @@ class MerchantPageView(LoginRequiredMixin, View):
     def get_link_action(self) -> str:
         return reverse("integrations:link_start")
 
+    # Where the connection changes live: the merchant's own, or staff's for the merchant in the URL.
+    def get_change_url(self, change: str) -> str:
+        return reverse(f"integrations:{change}")
+
+    def get_change_action(self, change: str) -> str:
+        return reverse(f"integrations:{change}_confirm")
+
+    def get_tenant_keep_action(self) -> str:
+        return reverse("integrations:tenant_keep")
+
     def render(self, template: str, context: dict | None = None, *, status: int = 200) -> HttpResponse:
         # A snapshot exists once the merchant has a company: then every page leads to
         # "Your connection", and a connection that broke is announced on every page.
@@ -91,6 +110,8 @@ class MerchantPageView(LoginRequiredMixin, View):
         context = {
             "merchant": self.merchant,
             "back_url": self.get_back_url(),
+            "disconnect_url": self.get_change_url("disconnect"),
+            "switch_url": self.get_change_url("switch"),
             "banner_template": self.banner_template,
             "link_action": self.get_link_action(),
             "connection_url": self.get_connection_url() if snapshot else None,
@@ -110,7 +131,17 @@ class SelectView(MerchantPageView):
     http_method_names = ["get", "head"]
 
     def get(self, request, *args, **kwargs):
-        return self.render("integrations/select.html", {"offers": offers(), "platform_kind": platform_kind()})
+        standing = connection_standing(self.merchant)
+        # With an accounting connection (any status), other platforms only after Switch.
+        current = standing.connection if standing is not None else None
+        context = {
+            "offers": offers(),
+            "platform_kind": platform_kind(),
+            "current": current,
+            # On the current platform's tile, the one next step (Change settings, Reconnect Xero, ...).
+            "current_action": standing.action if current is not None else "",
+        }
+        return self.render("integrations/select.html", context)
 
 
 class ConnectionView(MerchantPageView):
@@ -123,7 +154,13 @@ class ConnectionView(MerchantPageView):
         report = connection_report(self.merchant)
         standing = report.standing
         # The page itself says what broke: no banner pointing at the page you are on.
-        context = {"report": report, "standing": standing, "platform_kind": platform_kind(), "connection_alert": None}
+        context = {
+            "report": report,
+            "standing": standing,
+            "platform_kind": platform_kind(),
+            "connection_alert": None,
+            "tenant_keep_action": self.get_tenant_keep_action(),
+        }
         if standing.state == State.NOT_CONNECTED:
             context["offers"] = offers()
         elif standing.state in (State.CONNECTED, State.SYNCING):
@@ -183,7 +220,143 @@ class LinkStartView(MerchantPageView):
         return reverse("integrations:link_return")
 
     def _refused(self, reason: str, message: str) -> HttpResponse:
-        return self.render("integrations/refused.html", {"message": message}, status=REFUSAL_STATUS.get(reason, 400))
+        context = {"message": message, "switch_first": reason == "switch_first"}
+        return self.render("integrations/refused.html", context, status=REFUSAL_STATUS.get(reason, 400))
+
+
+# --- disconnect and switch: a confirmation page (GET), then its action (POST only) ------------------
+
+CHANGE_FAILURE_STATUS = {"timeout": 504, "rate_limited": 503, "unreachable": 502, "codat_error": 502, "refused": 409}
+
+
+class ConnectionChangeView(MerchantPageView):
+    """The confirmation page of a change to the accounting connection: what stops, what stays.
+
+    ``change`` is "disconnect" or "switch". The page posts to the change's action URL, which asks
+    for the person's own password again.
+    """
+
+    http_method_names = ["get", "head"]
+    change = ""
+    assisted = False
+    template_name = "integrations/connection_change.html"
+
+    def get(self, request, *args, **kwargs):
+        return self.render_change(report=connection_report(self.merchant))
+
+    def render_change(self, *, report, form=None, failure=None, busy=False, status: int = 200) -> HttpResponse:
+        standing = report.standing
+        connection = standing.connection
+        if form is None:
+            form = PasswordRecheckForm(self.request.user)
+        if self.assisted:
+            form.fields["password"].help_text = "Your own password: the one you log in with, not the merchant’s."
+        offered = connection is not None and (self.change == "switch" or connection.status == ConnectionStatus.LINKED)
+        context = {
+            "change": self.change,
+            "report": report,
+            "standing": standing,
+            "connection": connection,
+            "offered": offered,
+            "form": form,
+            "confirm_action": self.get_change_action(self.change),
+            "connection_url": self.get_connection_url(),
+            "platform_kind": platform_kind(),
+            "assisted": self.assisted,
+            "whose": f"{self.merchant.name}’s" if self.assisted else "your",
+            "failure": failure,
+            "busy": busy,
+            "connection_alert": None,
+        }
+        return self.render(self.template_name, context, status=status)
+
+
+@method_decorator(sensitive_post_parameters("password"), name="post")
+class ConnectionChangeConfirmView(ConnectionChangeView):
+    """The action: POST only, CSRF-protected, the password again; then one call to Codat, never retried."""
+
+    http_method_names = ["get", "head", "post"]
+
+    def get(self, request, *args, **kwargs):
+        # A bookmarked, reloaded or linked action changes nothing.
+        response = self.render(
+            "integrations/change_method_not_allowed.html",
+            {"change": self.change, "change_url": self.get_change_url(self.change)},
+            status=405,
+        )
+        response["Allow"] = "POST"
+        return response
+
+    def post(self, request, *args, **kwargs):
+        allowed = rate_limits.password_recheck_allowed(request.user)
+        if not allowed.allowed:
+            context = {"retry_after": allowed.retry_after, "password_tries": True, "connection_url": self.get_connection_url()}
+            response = self.render("integrations/rate_limited.html", context, status=429)
+            response["Retry-After"] = str(allowed.retry_after)
+            return response
+        form = PasswordRecheckForm(request.user, request.POST)
+        if not form.is_valid():
+            rate_limits.password_recheck_failed(request.user)
+            return self.render_change(report=connection_report(self.merchant, wait=0), form=form, status=400)
+        perform = connection_disconnect if self.change == "disconnect" else connection_switch
+        try:
+            made = perform(merchant=self.merchant, user=request.user, assisted=self.assisted)
+        except ChangeRefused as refused:
+            return self.refused(refused)
+        except ChangeFailed as failed:
+            return self.render_change(
+                report=failed.report, failure=failed, status=CHANGE_FAILURE_STATUS.get(failed.kind, 502)
+            )
+        platform = made.change.platform_name
+        books = f"{self.merchant.name}’s books" if self.assisted else "your books"
+        if self.change == "disconnect":
+            done = (
+                f"{platform} is disconnected: sales are no longer sent to it. Everything already in {books} "
+                "stays, and it can be reconnected at any time."
+            )
+            where = self.get_connection_url()
+        else:
+            done = f"{platform} is removed. Everything already in {books} stays. Now choose the {platform_kind()} to connect."
+            where = self.get_back_url()
+        if made.answer_lost:
+            done = f"Codat was slow to answer, but it now confirms the change. {done}"
+        messages.success(request, done)
+        return redirect(where)
+
+    def refused(self, refused: ChangeRefused) -> HttpResponse:
+        standing = refused.standing
+        if refused.reason == "busy":
+            report = connection_report(self.merchant, wait=0)
+            return self.render_change(report=report, busy=True, status=409)
+        if refused.reason == "no_connection":
+            if self.change == "switch":  # e.g. the second of a double submit: the switch is made
+                messages.info(self.request, f"There’s no {platform_kind()} connected now: choose one.")
+                return redirect(self.get_back_url())
+            messages.info(self.request, "There’s no connection to disconnect. Nothing was sent to Codat.")
+            return redirect(self.get_connection_url())
+        platform = standing.platform_name if standing else "It"
+        messages.info(self.request, f"{platform} isn’t linked, so there’s nothing to disconnect. Nothing was sent to Codat.")
+        return redirect(self.get_connection_url())
+
+
+class TenantKeepView(MerchantPageView):
+    """ "Yes, that's the right company": stop pointing out that the tenant changed. POST only."""
+
+    http_method_names = ["get", "head", "post"]
+
+    def get(self, request, *args, **kwargs):
+        response = self.render(
+            "integrations/change_method_not_allowed.html",
+            {"change": "", "change_url": self.get_connection_url()},
+            status=405,
+        )
+        response["Allow"] = "POST"
+        return response
+
+    def post(self, request, *args, **kwargs):
+        if connection_tenant_keep(self.merchant):
+            messages.success(request, "Thanks: we won’t point that out again.")
+        return redirect(self.get_connection_url())
 
 
 class ConnectionStateView(MerchantPageView):

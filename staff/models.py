@@ -12,4 +12,5 @@ class StaffPermissions(models.Model):
             ("onboard_merchant", "Can onboard merchants and issue sign-in links"),
             ("assist_linking", "Can link a platform on a merchant's behalf"),
             ("request_sync", "Can ask Codat to sync a merchant now or for a date range"),
+            ("change_merchant_connection", "Can disconnect or switch a merchant's connection"),
         ]

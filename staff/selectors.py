@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Case, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce, Lower
 
-from integrations.models import ConnectionSnapshot, LinkAttempt, SyncRequest
+from integrations.models import ConnectionChange, ConnectionSnapshot, LinkAttempt, SyncRequest
 from integrations.services.standing import ATTENTION_STATES, ATTENTION_SYNC_CODES
 from merchants.models import Merchant
 
@@ -94,3 +94,8 @@ def merchant_attempts(*, merchant: Merchant, limit: int = 20) -> list[LinkAttemp
 
 def merchant_sync_requests(*, merchant: Merchant, limit: int = 20) -> list[SyncRequest]:
     return list(merchant.sync_requests.select_related("requested_by").order_by("-requested_at", "-pk")[:limit])
+
+
+def merchant_connection_changes(*, merchant: Merchant, limit: int = 20) -> list[ConnectionChange]:
+    """Disconnects, switches and reconnects, newest first, with who made them."""
+    return list(ConnectionChange.objects.filter(merchant=merchant).select_related("user")[:limit])

@@ -19,4 +19,24 @@ urlpatterns = [
     path("merchants/<int:merchant_id>/link/", views.AssistSelectView.as_view(), name="assist_select"),
     path("merchants/<int:merchant_id>/link/start/", views.AssistLinkStartView.as_view(), name="assist_start"),
     path("merchants/<int:merchant_id>/link/return/", views.AssistLinkReturnView.as_view(), name="assist_returned"),
+    path(
+        "merchants/<int:merchant_id>/connection/disconnect/",
+        views.AssistConnectionChangeView.as_view(change="disconnect"),
+        name="assist_disconnect",
+    ),
+    path(
+        "merchants/<int:merchant_id>/connection/disconnect/confirm/",
+        views.AssistConnectionChangeConfirmView.as_view(change="disconnect"),
+        name="assist_disconnect_confirm",
+    ),
+    path(
+        "merchants/<int:merchant_id>/connection/switch/",
+        views.AssistConnectionChangeView.as_view(change="switch"),
+        name="assist_switch",
+    ),
+    path(
+        "merchants/<int:merchant_id>/connection/switch/confirm/",
+        views.AssistConnectionChangeConfirmView.as_view(change="switch"),
+        name="assist_switch_confirm",
+    ),
 ]

@@ -36,7 +36,13 @@ from integrations.services.sync_requests import (
     sync_offer,
     sync_request_send,
 )
-from integrations.views import LinkReturnView, LinkStartView, SelectView
+from integrations.views import (
+    ConnectionChangeConfirmView,
+    ConnectionChangeView,
+    LinkReturnView,
+    LinkStartView,
+    SelectView,
+)
 from merchants.selectors import merchant_for_user, merchant_login_get, merchant_logins
 from merchants.services import merchant_onboard, sign_in_link_issue
 
@@ -47,6 +53,7 @@ from .selectors import (
     SORTS,
     Status,
     merchant_attempts,
+    merchant_connection_changes,
     merchant_get,
     merchant_list,
     merchant_sync_requests,
@@ -205,6 +212,7 @@ def merchant_detail(request, merchant_id: int):
             "logins": merchant_logins(merchant=merchant),
             "attempts": merchant_attempts(merchant=merchant),
             "sync_requests": merchant_sync_requests(merchant=merchant),
+            "changes": merchant_connection_changes(merchant=merchant),
         },
     )
 
@@ -403,8 +411,35 @@ class AssistedMixin:
     def get_link_action(self) -> str:
         return reverse("staff:assist_start", args=[self.merchant.pk])
 
+    def get_change_url(self, change: str) -> str:
+        return reverse(f"staff:assist_{change}", args=[self.merchant.pk])
+
+    def get_change_action(self, change: str) -> str:
+        return reverse(f"staff:assist_{change}_confirm", args=[self.merchant.pk])
+
+
+class AssistedChangeMixin(AssistedMixin):
+    """Disconnect or switch for the merchant in the URL: CHANGE_CONNECTION, recorded as assisted.
+
+    Staff confirm with their own password (the form checks the logged-in user's).
+    """
+
+    assisted = True
+
+    def get_merchant(self):
+        check_staff(self.request.user, roles.CHANGE_CONNECTION)
+        return _merchant_or_404(self.kwargs["merchant_id"])
+
 
 class AssistSelectView(AssistedMixin, SelectView):
+    pass
+
+
+class AssistConnectionChangeView(AssistedChangeMixin, ConnectionChangeView):
+    pass
+
+
+class AssistConnectionChangeConfirmView(AssistedChangeMixin, ConnectionChangeConfirmView):
     pass
 
 

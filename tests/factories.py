@@ -25,6 +25,7 @@ STAFF_PASSWORD = "staff-pass-Lantern-91"
 _numbers = itertools.count(1)
 _pos_staff_migration = importlib.import_module("staff.migrations.0002_pos_staff_group")
 _request_sync_migration = importlib.import_module("staff.migrations.0003_request_sync")
+_change_connection_migration = importlib.import_module("staff.migrations.0004_change_merchant_connection")
 
 
 def make_merchant(*, identifier: str | None = None, name: str | None = None, username: str | None = None,
@@ -56,6 +57,7 @@ def ensure_pos_staff_group() -> Group:
     editor = SimpleNamespace(connection=connection)
     _pos_staff_migration.create_group(apps, editor)
     _request_sync_migration.grant(apps, editor)
+    _change_connection_migration.grant(apps, editor)
     return Group.objects.get(name=roles.POS_STAFF_GROUP)
 
 

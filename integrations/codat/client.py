@@ -176,6 +176,23 @@ class CodatClient:
             "list-connections", f"companies/{_segment(company_id)}/connections", Connection.from_json
         )
 
+    def update_connection(self, company_id: str, connection_id: str, *, status: str) -> Connection:
+        """update-connection: ``{"status": "Unlinked"}`` disconnects without deleting (re-linkable).
+
+        Never retried: a PATCH whose answer was lost may have taken effect; the caller re-reads instead.
+        """
+        answer = self._request(
+            "update-connection", "PATCH", self._connection_path(company_id, connection_id), json_body={"status": status}
+        )
+        return self._parse("update-connection", answer, Connection.from_json)
+
+    def delete_connection(self, company_id: str, connection_id: str) -> None:
+        """delete-connection (Platform API; not in the Sync for Commerce spec): 200 with no body.
+
+        Not reversible, and never retried: the caller re-reads the connections instead.
+        """
+        self._request("delete-connection", "DELETE", self._connection_path(company_id, connection_id))
+
     def get_configuration(self, company_id: str) -> Configuration:
         """get-configuration: whether the company's sync is configured and enabled, and when it runs."""
         path = f"config/companies/{_segment(company_id)}/sync/commerce"
@@ -289,6 +306,10 @@ class CodatClient:
         )
 
     @staticmethod
+    def _connection_path(company_id: str, connection_id: str) -> str:
+        return f"companies/{_segment(company_id)}/connections/{_segment(connection_id)}"
+
+    @staticmethod
     def _syncs_path(company_id: str, which: str) -> str:
         return f"companies/{_segment(company_id)}/sync/commerce/syncs/{which}/status"
 
@@ -313,7 +334,7 @@ class CodatClient:
         http = self._assets if assets else self._api
         if max_bytes is None:
             max_bytes = self.max_response_bytes
-        # Only GETs are idempotent: a POST whose answer was lost may have taken effect.
+        # Only GETs are idempotent: a POST, PATCH or DELETE whose answer was lost may have taken effect.
         retries_left = self.max_retries if method == "GET" else 0
         retry_number = 0
         while True:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from merchants.models import Merchant
@@ -27,6 +28,7 @@ from ..codat import (
     CompanySyncStatus,
     Configuration,
     Connection,
+    ConnectionStatus,
     get_codat_client,
 )
 from ..models import ConnectionSnapshot
@@ -51,6 +53,9 @@ class ConnectionReport:
     alerted_at: datetime | None = None  # a webhook said it broke, and the merchant was told
     connections: tuple[Connection, ...] = ()  # every connection Codat listed (commerce and accounting)
     syncs: tuple[CompanySyncStatus, ...] = ()  # the last syncs, newest first (for staff)
+    # The tenant first linked on this platform, when Codat now names another one ("You connected
+    # Other Ltd; before, Bean & Leaf Ltd"); empty otherwise.
+    tenant_was: str = ""
 
 
 NOT_CONNECTED = ConnectionReport(standing=Standing(State.NOT_CONNECTED))
@@ -79,6 +84,66 @@ def connection_refresh_now(merchant: Merchant, *, wait: float | None = None) -> 
     future = refresher.submit(connection_refresh, merchant.pk, True)
     wait_futures([future], timeout=max(0.0, deadline - time.monotonic()))
     return report_of(_wait_for_lease(merchant.pk, deadline))
+
+
+def connection_standing(merchant: Merchant) -> Standing | None:
+    """Where the merchant stands as the snapshot has it; None without a company. Never calls Codat."""
+    snapshot = ConnectionSnapshot.objects.filter(merchant=merchant).first()
+    return report_of(snapshot).standing if snapshot is not None else None
+
+
+def connection_refresh_after_change(merchant: Merchant, *, wait: float | None = None) -> ConnectionReport:
+    """Read Codat again after a change we made, waiting a bounded time for the answer.
+
+    Unlike connection_refresh_now, a refresh already under way is not taken as the answer: it may
+    have read Codat before the change. This one waits for that lease to free, then reads.
+    """
+    deadline = time.monotonic() + (settings.CODAT_CONNECTION_COLD_WAIT if wait is None else wait)
+    future = refresher.submit(_refresh_when_free, merchant.pk)
+    wait_futures([future], timeout=max(0.0, deadline - time.monotonic()))
+    return report_of(ConnectionSnapshot.objects.get(merchant=merchant))
+
+
+def connection_snapshot_apply(
+    merchant: Merchant, *, updated: Connection | None = None, removed: str | None = None
+) -> ConnectionReport:
+    """Write what Codat just answered to our own change into the snapshot, before a refresh confirms it.
+
+    ``updated`` replaces the connection of the same id (disconnect); ``removed`` drops a connection
+    (switch), and with it the tenant remembered for it and any alert about it.
+    """
+    snapshot = ConnectionSnapshot.objects.get(merchant=merchant)
+    connections = [Connection.from_json(item) for item in snapshot.connections]
+    if removed is not None:
+        connections = [c for c in connections if c.id != removed]
+    if updated is not None:
+        connections = [updated if c.id == updated.id else c for c in connections]
+    snapshot.connections = [connection.to_json() for connection in connections]
+    found = report_of(snapshot).standing
+    fields = dict(
+        connections=snapshot.connections,
+        state=found.state,
+        status=found.staff_status,
+        platform_key=found.platform_key,
+        platform_name=found.platform_name,
+        changed_at=timezone.now(),
+    )
+    if removed is not None:
+        fields.update(first_tenant_name="", first_tenant_platform_key="", alert="", alert_at=None)
+    ConnectionSnapshot.objects.filter(pk=snapshot.pk).update(**fields)
+    return report_of(ConnectionSnapshot.objects.get(pk=snapshot.pk))
+
+
+def connection_tenant_keep(merchant: Merchant) -> bool:
+    """The merchant confirms the tenant Codat now names is the right one: stop pointing out the change."""
+    snapshot = ConnectionSnapshot.objects.filter(merchant=merchant).first()
+    if snapshot is None or not report_of(snapshot).tenant_was:
+        return False
+    standing = report_of(snapshot).standing
+    ConnectionSnapshot.objects.filter(pk=snapshot.pk).update(
+        first_tenant_name=standing.tenant_name, first_tenant_platform_key=standing.platform_key
+    )
+    return True
 
 
 def connection_snapshot_start(*, merchant: Merchant, company_id: str) -> None:
@@ -111,8 +176,11 @@ def connection_refresh(
         due = due_filter(expires="expires_at", error_at="error_at")
     if not leases.acquire(rows, also=due):
         return False
+    began = timezone.now()
     try:
-        company_id = rows.values_list("company_id", flat=True).get()
+        company_id, tenant_platform_key, tenant_name = rows.values_list(
+            "company_id", "first_tenant_platform_key", "first_tenant_name"
+        ).get()
         codat = codat or get_codat_client()
         connections = codat.list_connections(company_id)
         configuration = _unless_missing(codat.get_configuration, company_id)
@@ -128,7 +196,10 @@ def connection_refresh(
         raise
     found = _standing(connections, configuration, latest, last_successful)
     now = timezone.now()
-    rows.update(
+    # A change made in the portal while we read may postdate our answer: keep the change's.
+    unchanged_since = Q(changed_at__isnull=True) | Q(changed_at__lt=began)
+    if not rows.filter(unchanged_since).update(
+        **_tenant_to_remember(found, tenant_platform_key, tenant_name),
         connections=[connection.to_json() for connection in connections],
         configuration=configuration.to_json() if configuration else None,
         latest_sync=latest.to_json() if latest else None,
@@ -144,7 +215,10 @@ def connection_refresh(
         error="",
         error_at=None,
         lease_until=None,
-    )
+    ):
+        rows.update(lease_until=None)
+        logger.info("connection refresh for merchant %s dropped: a change was made while it read", merchant_id)
+        return False
     return True
 
 
@@ -229,7 +303,31 @@ def report_of(snapshot: ConnectionSnapshot) -> ConnectionReport:
         alerted_at=snapshot.alert_at,
         connections=tuple(connections),
         syncs=tuple(snapshot_syncs(snapshot)),
+        tenant_was=_tenant_was(found, snapshot.first_tenant_platform_key, snapshot.first_tenant_name),
     )
+
+
+def _same_name(a: str, b: str) -> bool:
+    return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
+
+
+def _tenant_to_remember(found: Standing, platform_key: str, name: str) -> dict:
+    """The tenant to remember: the first one seen Linked on this platform (again after a switch)."""
+    connection = found.connection
+    if connection is None or connection.status != ConnectionStatus.LINKED or not found.tenant_name:
+        return {}
+    if name and platform_key == found.platform_key:
+        return {}
+    return {"first_tenant_name": found.tenant_name[:255], "first_tenant_platform_key": found.platform_key}
+
+
+def _tenant_was(found: Standing, platform_key: str, name: str) -> str:
+    connection = found.connection
+    if connection is None or connection.status != ConnectionStatus.LINKED or not found.tenant_name or not name:
+        return ""
+    if platform_key != found.platform_key or _same_name(found.tenant_name, name):
+        return ""
+    return name
 
 
 def _standing(connections, configuration, latest, last_successful) -> Standing:
@@ -253,6 +351,16 @@ def _unless_missing(operation, company_id):
 
 def _refreshable(snapshot: ConnectionSnapshot) -> bool:
     return is_due(snapshot.expires_at, snapshot.error_at) and not is_leased(snapshot.lease_until)
+
+
+def _refresh_when_free(merchant_id: int) -> bool:
+    """Refresh once no other refresh holds the row (that one may have read Codat too early)."""
+    give_up = time.monotonic() + leases.LEASE_SECONDS
+    while not connection_refresh(merchant_id, True):
+        if time.monotonic() >= give_up or not ConnectionSnapshot.objects.filter(pk=merchant_id).exists():
+            return False
+        time.sleep(POLL_SECONDS)
+    return True
 
 
 def _wait_for_lease(merchant_id: int, deadline: float) -> ConnectionSnapshot:

@@ -11,10 +11,16 @@ from django.utils import timezone
 LEASE_SECONDS = 30
 
 
-def acquire(queryset: QuerySet, *, seconds: float = LEASE_SECONDS, also: Q | None = None) -> bool:
-    """Take the lease on the single row of ``queryset``; ``also`` adds conditions (e.g. still stale)."""
+def acquire(
+    queryset: QuerySet, *, seconds: float = LEASE_SECONDS, also: Q | None = None, field: str = "lease_until"
+) -> bool:
+    """Take the lease (``field``) on the single row of ``queryset``; ``also`` adds conditions (e.g. still stale)."""
     now = timezone.now()
-    free = Q(lease_until__isnull=True) | Q(lease_until__lte=now)
+    free = Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__lte": now})
     if also is not None:
         free &= also
-    return queryset.filter(free).update(lease_until=now + timedelta(seconds=seconds)) == 1
+    return queryset.filter(free).update(**{field: now + timedelta(seconds=seconds)}) == 1
+
+
+def release(queryset: QuerySet, *, field: str = "lease_until") -> None:
+    queryset.update(**{field: None})

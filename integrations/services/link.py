@@ -35,7 +35,9 @@ from merchants.models import Merchant
 
 from ..models import LinkAttempt
 from .companies import company_bind
-from .offering import offer_for
+from .connection_changes import reconnect_failed, reconnect_started
+from .connections import connection_standing
+from .offering import NotOffered, Offer, offer_for
 
 logger = logging.getLogger(__name__)
 
@@ -113,9 +115,11 @@ def link_start(
     assisted: bool = False,
     codat: CodatClient | None = None,
 ) -> StartedLink:
-    """Raises NotOffered (bad selection: nothing minted) or LinkFailed (Codat trouble, or any
-    unexpected error, which leaves the attempt failed as "unexpected" with its traceback logged)."""
+    """Raises NotOffered (bad selection, or another platform while one is connected: nothing
+    minted) or LinkFailed (Codat trouble, or any unexpected error, which leaves the attempt failed
+    as "unexpected" with its traceback logged)."""
     offer = offer_for(platform_key)
+    _refuse_a_second_platform(merchant, offer)
     link_attempts_close_abandoned(merchant=merchant)
     attempt = LinkAttempt.objects.create(
         merchant=merchant,
@@ -125,6 +129,7 @@ def link_start(
         platform_name=offer.name,
         started_at=timezone.now(),
     )
+    reconnect_started(merchant=merchant, user=user, assisted=assisted, attempt=attempt)
     try:
         with handoff_slots.hold():
             return _mint_and_check(attempt, merchant=merchant, offer=offer, return_url=return_url,
@@ -212,6 +217,22 @@ def link_return(*, merchant: Merchant) -> LinkAttempt | None:
     return attempt
 
 
+def _refuse_a_second_platform(merchant: Merchant, offer: Offer) -> None:
+    """One accounting connection at a time: another platform only after Switch deleted this one.
+
+    Codat fails every sync of a company with two (and peers that relinked carelessly created
+    duplicates and double-posted). The snapshot says which connection the merchant has, any status.
+    """
+    standing = connection_standing(merchant)
+    current = standing.connection if standing is not None else None
+    if current is not None and current.integration_key != offer.key:
+        raise NotOffered(
+            "switch_first",
+            f"You’re connected to {current.platform_name}. To use {offer.name} instead, "
+            f"switch from {current.platform_name} first: that removes it, then you can choose {offer.name}.",
+        )
+
+
 def _start_keys(selected: str) -> tuple[str, str]:
     """(commerceKey, accountingKey): our connector is on the side CODAT_CONNECTOR_TYPE names."""
     if settings.CODAT_CONNECTOR_TYPE == "commerce":
@@ -257,6 +278,7 @@ def _failed(attempt, exc: CodatError | None = None, *, reason=None) -> LinkFaile
         attempt.correlation_id = getattr(exc, "correlation_id", "")[:100]
     attempt.failure_reason = reason
     _finish(attempt, outcome=LinkAttempt.Outcome.FAILED)
+    reconnect_failed(attempt)
     logger.warning(
         "link attempt %s for merchant %s to %s failed: %s%s",
         attempt.pk,

@@ -54,7 +54,7 @@ class Offer:
 class NotOffered(Exception):
     def __init__(self, reason: str, message: str):
         super().__init__(message)
-        self.reason = reason  # malformed | connector | unknown | disabled
+        self.reason = reason  # malformed | connector | unknown | disabled | switch_first
 
 
 def offered_source_type() -> str:

@@ -67,3 +67,30 @@ def _take(key: str, *, limit: int, period: timedelta) -> Decision:
     started = RateLimitWindow.objects.filter(key=key).values_list("started_at", flat=True).first() or now
     remaining = (started + period - now).total_seconds()
     return Decision(False, retry_after=max(1, int(remaining) + 1))
+
+
+# Re-entering a password before a disconnect or switch: a stolen session must not be a way to
+# guess it. Only wrong tries count, per user (staff acting for several merchants have one count),
+# in the same database windows, so the limit holds across workers.
+PASSWORD_RECHECK_LIMIT = 5
+PASSWORD_RECHECK_PERIOD = timedelta(minutes=15)
+
+
+def _recheck_key(user) -> str:
+    return f"password-recheck:{user.pk}"
+
+
+def password_recheck_allowed(user) -> Decision:
+    now = timezone.now()
+    window = (
+        RateLimitWindow.objects.filter(key=_recheck_key(user), started_at__gt=now - PASSWORD_RECHECK_PERIOD)
+        .values_list("started_at", "count")
+        .first()
+    )
+    if window is None or window[1] < PASSWORD_RECHECK_LIMIT:
+        return Decision(True)
+    return Decision(False, retry_after=max(1, int((window[0] + PASSWORD_RECHECK_PERIOD - now).total_seconds()) + 1))
+
+
+def password_recheck_failed(user) -> None:
+    _take(_recheck_key(user), limit=PASSWORD_RECHECK_LIMIT, period=PASSWORD_RECHECK_PERIOD)

@@ -23,6 +23,7 @@ from standardwebhooks.webhooks import WebhookVerificationError
 from ..codat import CodatError, parse_datetime
 from ..models import CompanyBinding, ConnectionSnapshot, WebhookEvent
 from .alerts import alert_clear, alert_raise
+from .connection_changes import changed_here
 from .connections import connection_refresh, report_of
 from .offering import offered_source_type
 from .standing import State
@@ -128,6 +129,10 @@ def _process(event: WebhookEvent) -> str:
     if not _is_accounting(event):
         return _finish(event, WebhookEvent.State.PROCESSED, f"snapshot refreshed: {standing.state}")
     if event.event_type in BROKEN and standing.state in NOT_WORKING:
+        made = changed_here(merchant=merchant, connection_id=_connection_id(event), standing=standing)
+        if made is not None:  # the merchant (or staff for them) asked for it: nothing broke
+            detail = f"{standing.state}; {made.get_action_display().lower()} made in the portal (change {made.pk}): no alert"
+            return _finish(event, WebhookEvent.State.PROCESSED, detail)
         sent = alert_raise(snapshot=snapshot, merchant=merchant, event=event, standing=standing)
         return _finish(event, WebhookEvent.State.PROCESSED, f"{standing.state}; merchant alerted ({sent} email(s))")
     if event.event_type in MENDED and standing.state not in NOT_WORKING:
@@ -155,6 +160,12 @@ def _is_accounting(event: WebhookEvent) -> bool:
         connection.get("sourceType") == offered_source_type()
         and connection.get("integrationKey") != settings.CODAT_CONNECTOR_KEY
     )
+
+
+def _connection_id(event: WebhookEvent) -> str:
+    connection = (event.body.get("payload") or {}).get("connection") or {}
+    connection_id = connection.get("id") if isinstance(connection, dict) else ""
+    return connection_id if isinstance(connection_id, str) else ""
 
 
 def _company_id(message: dict) -> str:

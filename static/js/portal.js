@@ -2,9 +2,10 @@
 (function () {
   "use strict";
 
-  // A double-click must not cost two single-use codes or send two sync requests: once a
-  // form marked data-single-submit (its value: the busy label) is submitted, further
-  // submissions of any such form are ignored. The server holds this too; this spares a click.
+  // A double-click must not cost two single-use codes, two sync requests or two calls that change
+  // a connection: once a form marked data-single-submit is submitted, further submissions of any
+  // such form are ignored. The server holds this too; this spares a click. The busy label is
+  // data-busy-label, or data-single-submit's own value.
   var submitting = false;
   document.addEventListener("submit", function (event) {
     var form = event.target;
@@ -15,7 +16,7 @@
       button.setAttribute("aria-disabled", "true");
     });
     var button = form.querySelector("button[type=submit]");
-    var busy = form.getAttribute("data-single-submit") || "Opening…";
+    var busy = form.getAttribute("data-busy-label") || form.getAttribute("data-single-submit") || "Opening…";
     if (button) { button.dataset.label = button.textContent; button.textContent = busy; button.setAttribute("aria-label", button.dataset.label); }
   });
   // Coming back with the Back button restores this page from cache: allow a fresh start.

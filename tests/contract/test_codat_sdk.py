@@ -251,3 +251,42 @@ def test_sdk_parses_the_404_for_an_unknown_client(sdk):
             request={"client_id": "8a210b68-6988-11ed-a1eb-0242ac120002", "platform_key": "lqai"}
         )
     assert caught.value.data.status_code == 404 and caught.value.data.service == "ClientsApi"
+
+
+# --- connection changes: update-connection is in the SDK, delete-connection is not ---------------
+
+
+def test_sdk_unlinks_a_connection_and_parses_the_answer(sdk, company):
+    xero = next(c for c in controls.describe(company.id)["connections"] if c["integrationKey"] == "gbol")
+    updated = sdk.connections.update_connection(
+        request={"company_id": company.id, "connection_id": xero["id"], "update_connection": {"status": "Unlinked"}}
+    )
+    assert (updated.id, updated.status) == (xero["id"], shared.DataConnectionStatus.UNLINKED)
+    assert updated.integration_key == "gbol" and updated.source_type == shared.SourceType.ACCOUNTING
+
+
+def test_sdk_parses_the_sandboxs_400_for_a_change_it_does_not_make(sdk, company):
+    """The documented deviation: the spec lists no 400, so the SDK sees a generic error, body intact."""
+    xero = next(c for c in controls.describe(company.id)["connections"] if c["integrationKey"] == "gbol")
+    with pytest.raises(errors.SDKError) as caught:
+        sdk.connections.update_connection(
+            request={"company_id": company.id, "connection_id": xero["id"], "update_connection": {"status": "Linked"}}
+        )
+    assert caught.value.status_code == 400
+    assert '"statusCode": 400' in caught.value.body
+
+
+def test_the_sync_for_commerce_sdk_has_no_delete_connection(sdk, company):
+    """delete-connection is a Platform API operation: the S4C SDK cannot send it, so the portal's
+    client does (tests/contract/test_openapi_connection_changes.py checks it against that spec)."""
+    operations = {name for name in dir(sdk.connections) if not name.startswith("_")}
+    assert "update_connection" in operations and "delete" not in operations
+    assert not any("delete" in name or "unlink" in name for name in operations)
+    xero = next(c for c in controls.describe(company.id)["connections"] if c["integrationKey"] == "gbol")
+    response = httpx.delete(
+        f"{sdk.sdk_configuration.server_url}/companies/{company.id}/connections/{xero['id']}",
+        headers={"Authorization": "Basic " + base64.b64encode(b"sandbox").decode()},
+    )
+    assert (response.status_code, response.content) == (200, b"")
+    listed = sdk.connections.list(request={"company_id": company.id, "page": 1, "page_size": 100})
+    assert [c.integration_key for c in listed.results] == ["lqai"]

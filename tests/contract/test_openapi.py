@@ -123,9 +123,10 @@ def company_id(db):
     setup.get_sync_flow_url(commerce_key="lqai", accounting_key="gbol", merchant_identifier=company.id)
     controls.cancel(company.id, "gbol")
     controls.link(company.id, "gbol")  # resolves that error
-    controls.cancel(company.id, "qhyg")  # an active error on a second accounting connection
     controls.push_sync(company.id, status_code=2000)
     controls.push_sync(company.id, status_code=4000, error_message="Check your settings", sync_exception_message="MapError")
+    # An active error on a second accounting connection (last: from now on the sandbox's syncs would fail with 4000).
+    controls.cancel(company.id, "qhyg")
     for name in ("Second", "Third"):
         setup.create_company(name=name)
     return company.id

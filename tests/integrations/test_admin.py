@@ -127,3 +127,23 @@ def test_refresh_action_reports_a_decompression_bomb_instead_of_a_500(operator, 
     response = operator.post(CHANGELIST, {"action": "refresh_selected", "_selected_action": ["gbol"]}, follow=True)
     assert response.status_code == 200
     assert "pixels" in Integration.objects.get(pk="gbol").branding_error
+
+
+def test_connection_changes_are_read_only(client, django_user_model, merchant):
+    from django.utils import timezone
+
+    from integrations.models import ConnectionChange
+
+    client.force_login(staff_user(django_user_model, "auditor", "view_connectionchange", "change_connectionchange",
+                                  "delete_connectionchange", "add_connectionchange"))
+    change = ConnectionChange.objects.create(
+        merchant=merchant, action="disconnect", platform_key="gbol", platform_name="Xero", connection_id="c-1",
+        from_status="Linked", outcome="failed", correlation_id="fedcba98", error="Codat update-connection failed", at=timezone.now(),
+    )
+    listing = client.get("/admin/integrations/connectionchange/").content.decode()
+    assert "fedcba98" in listing and "Disconnect" in listing
+    assert client.get("/admin/integrations/connectionchange/add/").status_code == 403
+    assert client.post(f"/admin/integrations/connectionchange/{change.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert client.post(f"/admin/integrations/connectionchange/{change.pk}/change/", {"outcome": "done"}).status_code == 403
+    change.refresh_from_db()
+    assert change.outcome == "failed"

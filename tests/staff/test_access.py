@@ -17,7 +17,7 @@ FIRST_PERMISSIONS = {  # staff 0002
     "merchants.view_merchant",
     "integrations.view_linkattempt",
 }
-GROUP_PERMISSIONS = FIRST_PERMISSIONS | {"staff.request_sync"}  # staff 0003
+GROUP_PERMISSIONS = FIRST_PERMISSIONS | {"staff.request_sync", "staff.change_merchant_connection"}  # staff 0003, 0004
 
 
 def staff_urls(merchant, user):
@@ -36,6 +36,10 @@ def staff_urls(merchant, user):
         ("post", f"{base}/sync/"),
         ("get", f"{base}/sync/range/"),
         ("post", f"{base}/sync/range/"),
+        ("get", f"{base}/connection/disconnect/"),
+        ("post", f"{base}/connection/disconnect/confirm/"),
+        ("get", f"{base}/connection/switch/"),
+        ("post", f"{base}/connection/switch/confirm/"),
     ]
 
 
@@ -45,6 +49,23 @@ def group_permissions() -> set[str]:
 
 
 def test_the_migration_created_the_pos_staff_group_with_its_permissions():
+    assert group_permissions() == GROUP_PERMISSIONS
+
+
+def test_the_change_connection_migration_grants_and_revokes_only_its_permission():
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    from tests.factories import _change_connection_migration as migration
+
+    editor = SimpleNamespace(connection=connection)
+    migration.revoke(apps, editor)
+    assert group_permissions() == GROUP_PERMISSIONS - {roles.CHANGE_CONNECTION}
+    assert Permission.objects.filter(codename="change_merchant_connection").exists()  # the model's, kept
+    migration.grant(apps, editor)
+    migration.grant(apps, editor)
     assert group_permissions() == GROUP_PERMISSIONS
 
 
@@ -78,7 +99,7 @@ def test_the_request_sync_migration_grants_and_takes_back_only_its_permission():
     editor = SimpleNamespace(connection=connection)
     permissions_before = Permission.objects.count()
     request_sync_migration.revoke(apps, editor)
-    assert group_permissions() == FIRST_PERMISSIONS
+    assert group_permissions() == GROUP_PERMISSIONS - {"staff.request_sync"}
     request_sync_migration.grant(apps, editor)
     request_sync_migration.grant(apps, editor)
     assert group_permissions() == GROUP_PERMISSIONS
@@ -118,7 +139,8 @@ def test_a_login_without_the_staff_role_gets_403(client, merchant_and_user):
         assert getattr(client, method)(url).status_code == 403, url
 
 
-def test_each_action_needs_its_own_permission(client, merchant_and_user):
+def test_each_action_needs_its_own_permission(client, merchant_and_user, warm_cache):
+    # warm_cache: a cold picker fetches the catalogue in a thread, which commits outside this test's transaction
     merchant, user = merchant_and_user
     viewer = make_staff("viewer", group=False, permissions=[roles.VIEW_MERCHANTS])
     client.force_login(viewer)
@@ -128,9 +150,17 @@ def test_each_action_needs_its_own_permission(client, merchant_and_user):
     assert client.post(f"/staff/merchants/{merchant.pk}/logins/{user.pk}/sign-in-link/").status_code == 403
     assert client.get(f"/staff/merchants/{merchant.pk}/link/").status_code == 403
     assert client.post(f"/staff/merchants/{merchant.pk}/link/start/", {"platform_key": "gbol"}).status_code == 403
+    for change in ("disconnect", "switch"):
+        assert client.get(f"/staff/merchants/{merchant.pk}/connection/{change}/").status_code == 403
+        assert client.post(f"/staff/merchants/{merchant.pk}/connection/{change}/confirm/").status_code == 403
+    # assisting with linking is not changing a connection
+    client.force_login(make_staff("linker", group=False, permissions=[roles.VIEW_MERCHANTS, roles.ASSIST_LINKING]))
+    assert client.get(f"/staff/merchants/{merchant.pk}/link/").status_code == 200
+    assert client.get(f"/staff/merchants/{merchant.pk}/connection/disconnect/").status_code == 403
     # a bare action permission without the staff role opens nothing
-    client.force_login(make_staff("helper", group=False, permissions=[roles.ASSIST_LINKING]))
+    client.force_login(make_staff("helper", group=False, permissions=[roles.ASSIST_LINKING, roles.CHANGE_CONNECTION]))
     assert client.get(f"/staff/merchants/{merchant.pk}/link/").status_code == 403
+    assert client.get(f"/staff/merchants/{merchant.pk}/connection/switch/").status_code == 403
 
 
 def test_the_detail_page_offers_only_what_the_staff_member_may_do(client, merchant):

@@ -220,7 +220,7 @@ def test_the_detail_page_shows_logins_and_attempts_in_a_fixed_number_of_queries(
     assert "Bean &amp; Leaf, Ltd. #42" in html and '<span class="status status--linked">Linked</span>' in html
     assert html.count("Codat timed out · LA-") == 5
     assert "Password set" in html and "No sign-in link issued." in html
-    assert len(captured.captured_queries) <= 10
+    assert len(captured.captured_queries) <= 11  # a fixed number; one per section, not per row
 
 
 def test_the_detail_page_costs_the_same_however_many_logins_and_links(staff_client, staff_user, merchant_and_user):
