@@ -1,26 +1,23 @@
 """Shared by the benchmarks: a database, a merchant session, and gunicorn serving the app.
 
-Benchmarks run against real parts: gunicorn with the project's gunicorn.conf.py,
-the embedded Codat sandbox at a set latency, and the database and cache the
-environment names (a throwaway SQLite file and local memory by default).
+Benchmarks run against real parts: gunicorn with the project's gunicorn.conf.py
+(started by tests/servers.py, as the multi-process tests start it), the embedded
+Codat sandbox at a set latency, and the database and cache the environment names
+(a throwaway SQLite file and local memory by default).
 """
 
 from __future__ import annotations
 
 import os
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from tests import servers  # noqa: E402
 
 
 def setup_django(env: dict[str, str]) -> None:
@@ -51,46 +48,13 @@ def merchant_session() -> dict[str, str]:
     return {settings.SESSION_COOKIE_NAME: client.cookies[settings.SESSION_COOKIE_NAME].value}
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextmanager
-def gunicorn(env: dict[str, str], *, app: str = "commerce_portal.wsgi", workers: int | None = None, threads: int = 1):
-    with gunicorn_at(free_port(), env, app=app, workers=workers, threads=threads) as url:
+def gunicorn(env: dict[str, str], *, app: str = "commerce_portal.wsgi", workers: int | None = None,
+             threads: int = 1, port: int | None = None):
+    """gunicorn with the project's gunicorn.conf.py on this process's environment plus ``env``; yields its URL."""
+    with servers.gunicorn({**os.environ, **env, "PYTHONPATH": str(ROOT)}, app=app, workers=workers,
+                          threads=threads, port=port) as url:
         yield url
-
-
-@contextmanager
-def gunicorn_at(port: int, env: dict[str, str], *, app: str = "commerce_portal.wsgi", workers: int | None = None, threads: int = 1):
-    """gunicorn with the project's gunicorn.conf.py, as the container starts it; yields its URL."""
-    server_env = {**os.environ, **env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_THREADS": str(threads), "PYTHONPATH": str(ROOT)}
-    if workers:
-        server_env["WEB_CONCURRENCY"] = str(workers)
-    log = tempfile.NamedTemporaryFile(mode="w+", prefix="bench-gunicorn-", suffix=".log", delete=False)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", app],
-        cwd=ROOT, env=server_env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1, headers={"X-Forwarded-Proto": "https"}).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"gunicorn did not start; see {log.name}")
-            time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
 
 
 def percentile(values: list[float], pct: float) -> float:
