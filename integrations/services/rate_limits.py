@@ -10,7 +10,7 @@ so neither can use up the other's.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -20,6 +20,11 @@ from django.utils import timezone
 from ..models import RateLimitWindow
 
 _PERIODS = {"s": 1, "m": 60, "h": 3600}
+
+# A new key's row starts as a window closed for every process. "Now minus the period" would not
+# do: a racer whose clock read came a moment earlier sees that window as open, counts in it, and
+# loses its count when the winner opens the real window (one start too many got through).
+_CLOSED = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -50,9 +55,9 @@ def link_start_allowed(merchant, *, assisted_by=None) -> Decision:
 
 def _take(key: str, *, limit: int, period: timedelta) -> Decision:
     now = timezone.now()
-    # The key's row, created as an already-closed window the first time (get_or_create copes
-    # with two processes creating it at once).
-    RateLimitWindow.objects.get_or_create(key=key, defaults={"started_at": now - period, "count": 0})
+    # The key's row, created as a closed window the first time (get_or_create copes with two
+    # processes creating it at once).
+    RateLimitWindow.objects.get_or_create(key=key, defaults={"started_at": _CLOSED, "count": 0})
     current = RateLimitWindow.objects.filter(key=key, started_at__gt=now - period)
     # In the open window and under the limit: one more. The database re-checks the conditions
     # on the row it locks, so racing processes let exactly `limit` through.
