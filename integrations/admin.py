@@ -1,10 +1,15 @@
+import re
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed
+from django.db.models import Q
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html_join
+from django_tasks.exceptions import TaskResultDoesNotExist
 
 from commerce_portal.admin import ReadOnlyAdmin
 
@@ -16,15 +21,61 @@ from .services.webhooks import webhook_reprocess
 from .tasks import refresh_all_branding
 
 REFRESH_PERMISSION = "integrations.refresh_branding"
+ERROR_CHARS = 60  # in the list; the entry's page has the whole message
+REFRESH_ALL_SESSION_KEY = "integrations:refresh_all_task"
+
+
+def _when(moment, *, short: bool = False) -> str:
+    return date_format(timezone.localtime(moment), "j M, H:i" if short else "j M Y, H:i T")
+
+
+def branding_status(obj, *, error_chars: int | None = None) -> str:
+    """What merchants are shown for this platform now, and why a refresh failed, in one sentence."""
+    error, short = obj.branding_error, bool(error_chars)
+    if short:
+        error = re.sub(r"^Codat [\w-]+ failed with ", "", error)  # the list says which call; the page has it all
+        if len(error) > error_chars:
+            error = error[: error_chars - 1] + "…"
+    failed = (
+        f"last refresh failed {_when(obj.branding_error_at, short=short)}: {error}"
+        if obj.branding_error and obj.branding_error_at
+        else ""
+    )
+    if obj.branding_fetched_at is None:
+        return f"No copy (monogram shown); {failed}" if failed else "Not fetched yet (monogram shown)"
+    if failed and obj.branding_error_at >= obj.branding_fetched_at:
+        return f"Serving the copy from {_when(obj.branding_fetched_at, short=short)}; {failed}"
+    stale = obj.branding_expires_at and obj.branding_expires_at <= timezone.now()
+    state = f"Stale (fetched {_when(obj.branding_fetched_at, short=short)})" if stale else "Fresh"
+    # An error recorded with the fetch itself: the branding came, a logo did not.
+    return f"{state}; {error}" if obj.branding_error else state
 
 
 @admin.register(LinkAttempt)
 class LinkAttemptAdmin(ReadOnlyAdmin):
-    list_display = ["started_at", "merchant", "platform_name", "outcome", "failure_reason", "mints", "user", "assisted", "returned_at"]
-    list_filter = ["outcome", "failure_reason", "platform_key", "assisted"]
+    # Narrow enough for 1280 px: platform names (not keys), Codat's correlation id to quote to Codat;
+    # the rest (mints, user, return time) on the detail page.
+    list_display = ["started_at", "merchant_name", "platform", "result", "correlation_id", "by_staff"]
+    list_filter = ["outcome", "failure_reason", "platform_name", "assisted"]
     search_fields = ["merchant__name", "merchant__identifier", "correlation_id"]
     date_hierarchy = "started_at"
     list_select_related = ["merchant", "user"]
+
+    @admin.display(description="Merchant", ordering="merchant__name")
+    def merchant_name(self, obj):
+        return obj.merchant.name
+
+    @admin.display(description="Platform", ordering="platform_name")
+    def platform(self, obj):
+        return obj.platform_name
+
+    @admin.display(description="Staff", boolean=True, ordering="assisted")
+    def by_staff(self, obj):
+        return obj.assisted
+
+    @admin.display(description="Outcome", ordering="outcome")
+    def result(self, obj):
+        return f"{obj.get_outcome_display()}: {obj.get_failure_reason_display()}" if obj.failure_reason else obj.get_outcome_display()
 
 
 @admin.register(SyncRequest)
@@ -54,17 +105,21 @@ class BrandingCacheAdmin(ReadOnlyAdmin):
     """The branding cache, for operators: see it, refresh it from Codat, evict it."""
 
     change_list_template = "admin/integrations/integration/change_list.html"
-    list_display = ["thumbnails", "name", "key", "source_type", "enabled", "is_beta", "status", "branding_fetched_at", "branding_expires_at", "short_error"]
+    # Fits 1280 px: the status says what is served and why a refresh failed, the error cut short
+    # (the full text is on the entry's own page).
+    list_display = ["icon", "name", "key", "enabled", "is_beta", "status"]
+    list_display_links = ["name"]
     list_filter = ["source_type", "enabled"]
     search_fields = ["key", "name"]
     actions = ["refresh_selected", "evict_selected"]
-    readonly_fields = [f.name for f in Integration._meta.fields] + ["thumbnails"]
+    readonly_fields = [f.name for f in Integration._meta.fields] + ["thumbnails", "full_status"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("logos")
 
     @admin.display(description="Logos")
-    def thumbnails(self, obj):
+    def thumbnails(self, obj, variants=None):
+        shown = [logo for logo in obj.logos.all() if variants is None or logo.variant in variants]
         return format_html_join(
             " ",
             '<img src="{}" alt="{}" height="32">',
@@ -73,21 +128,22 @@ class BrandingCacheAdmin(ReadOnlyAdmin):
                     reverse("integrations:logo", args=[logo.digest, logos.EXTENSIONS[logo.content_type]]),
                     logo.alt or f"{obj.name} {logo.variant} logo",
                 )
-                for logo in obj.logos.all()
+                for logo in shown
             ),
         ) or "—"
 
+    @admin.display(description="Logo")
+    def icon(self, obj):
+        """The list shows the square logo (rows stay one logo high); the entry's page shows both."""
+        return self.thumbnails(obj, variants={"square"})
+
+    @admin.display(description="Status")
+    def full_status(self, obj):
+        return branding_status(obj)
+
     @admin.display(description="Status")
     def status(self, obj):
-        if obj.branding_fetched_at is None:
-            return "Failing" if obj.branding_error else "Not fetched"
-        if obj.branding_expires_at and obj.branding_expires_at <= timezone.now():
-            return "Stale"
-        return "Fresh (with errors)" if obj.branding_error else "Fresh"
-
-    @admin.display(description="Last error")
-    def short_error(self, obj):
-        return (obj.branding_error[:120] + "…") if len(obj.branding_error) > 120 else obj.branding_error
+        return branding_status(obj, error_chars=ERROR_CHARS)
 
     @admin.action(description="Refresh from Codat now", permissions=["refresh"])
     def refresh_selected(self, request, queryset):
@@ -121,6 +177,7 @@ class BrandingCacheAdmin(ReadOnlyAdmin):
             "title": "Branding cache",
             **(extra_context or {}),
             "can_refresh": self.has_refresh_permission(request),
+            "refresh_all": self._refresh_all_state(request),
         }
         return super().changelist_view(request, extra_context)
 
@@ -130,14 +187,37 @@ class BrandingCacheAdmin(ReadOnlyAdmin):
             return HttpResponseNotAllowed(["POST"])
         if not self.has_refresh_permission(request):
             raise PermissionDenied
-        refresh_all_branding.enqueue(force=True)
-        self.message_user(
-            request,
-            "Refreshing the catalogue and every integration's branding in the background. "
-            "Reload this page in a minute to see the result.",
-            messages.INFO,
-        )
+        current = self._refresh_all_state(request)
+        if current and current["state"] in ("queued", "running"):
+            return redirect("admin:integrations_integration_changelist")  # one at a time: the page shows it
+        result = refresh_all_branding.enqueue(force=True)
+        request.session[REFRESH_ALL_SESSION_KEY] = str(result.id)
         return redirect("admin:integrations_integration_changelist")
+
+    def _refresh_all_state(self, request) -> dict | None:
+        """The operator's last "Refresh all", as the task queue has it: queued, running (how far), or its result."""
+        task_id = request.session.get(REFRESH_ALL_SESSION_KEY)
+        if not task_id:
+            return None
+        try:
+            result = refresh_all_branding.get_result(task_id)
+        except (TaskResultDoesNotExist, ValueError):
+            return None
+        status = str(result.status)
+        if status == "READY":
+            return {"state": "queued", "since": result.enqueued_at}
+        if status == "RUNNING":
+            started = result.started_at
+            done = Integration.objects.filter(
+                Q(branding_fetched_at__gte=started) | Q(branding_error_at__gte=started)
+            ).count()
+            return {"state": "running", "since": started, "done": done, "total": Integration.objects.count()}
+        if status == "SUCCESSFUL":
+            report = result.return_value or {}
+            return {"state": "finished", "at": result.finished_at, "report": report, "ok": not report.get("failed")}
+        errors = getattr(result, "errors", None) or []
+        why = errors[-1].exception_class_path.rsplit(".", 1)[-1] if errors else "an error"
+        return {"state": "crashed", "at": result.finished_at, "why": why}
 
 
 @admin.register(WebhookEvent)

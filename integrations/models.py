@@ -29,6 +29,9 @@ class Integration(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # One row per platform; operators know the whole as the branding cache (admin index, breadcrumbs).
+        verbose_name = "branding cache entry"
+        verbose_name_plural = "Branding cache"
         permissions = [("refresh_branding", "Can refresh or evict cached branding")]
 
     def __str__(self):

@@ -17,5 +17,4 @@ def process_webhook_event(event_id: int) -> str:
 
 @task()
 def refresh_all_branding(force: bool = True) -> dict:
-    report = branding_refresh_all(force=force)
-    return {"summary": report.summary(), "failures": report.failures}
+    return branding_refresh_all(force=force).as_dict()

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..codat import CodatClient, CodatError
-from ..models import Integration
+from ..models import Integration, Logo
 from .branding import branding_refresh
 from .catalogue import catalogue_refresh
 
@@ -23,6 +23,8 @@ class EntryResult:
     outcome: str  # REFRESHED, KEPT or FAILED
     # Why it failed; or, for an entry refreshed all the same, what was wrong (e.g. a rejected logo).
     problem: str = ""
+    # For an entry kept while its refreshes fail: what is served meanwhile (not a failure: the cache is warm).
+    note: str = ""
 
     @property
     def failed(self) -> bool:
@@ -49,6 +51,20 @@ class RefreshReport:
 
     def summary(self) -> str:
         return f"{self.count(REFRESHED)} refreshed, {self.count(KEPT)} kept, {len(self.failures)} failed"
+
+    def as_dict(self) -> dict:
+        """What the "Refresh all" task returns, for the admin to show as it is."""
+        return {
+            "summary": self.summary(),
+            "refreshed": self.count(REFRESHED),
+            "kept": self.count(KEPT),
+            "failed": len(self.failures),
+            "failures": self.failures,
+            "problems": {
+                **({"catalogue": self.catalogue_problem} if self.catalogue == FAILED else {}),
+                **{entry.key: entry.problem for entry in self.entries if entry.failed},
+            },
+        }
 
 
 # Told of each step as it is done: (the entry's number, or None for the catalogue and for
@@ -86,11 +102,31 @@ def branding_refresh_all(
                 problem = Integration.objects.values_list("branding_error", flat=True).get(pk=key)
                 result = EntryResult(key, REFRESHED, problem)
             else:
-                result = EntryResult(key, KEPT)
+                result = _kept(key)
         except CodatError as exc:
             result = EntryResult(key, FAILED, str(exc))
         _record(report, progress, number, len(targets), result)
     return report
+
+
+def _kept(key: str) -> EntryResult:
+    """Not due, or in the back-off after an error: "kept" only if something is really cached.
+
+    An entry whose refreshes fail and that has no logo is a monogram on the merchants' page:
+    that is a failure to report, not a fresh entry.
+    """
+    entry = Integration.objects.filter(pk=key).values("branding_fetched_at", "branding_error", "branding_error_at").get()
+    has_logo = Logo.objects.filter(integration_id=key).exists()
+    error, error_at = entry["branding_error"], entry["branding_error_at"]
+    failed_at = f"{error_at:%Y-%m-%d %H:%M} UTC" if error_at else "earlier"
+    if not has_logo and (error or entry["branding_fetched_at"] is None):
+        why = f"last refresh failed {failed_at}: {error}" if error else "never fetched"
+        return EntryResult(key, FAILED, f"no logo cached (waiting to retry; {why})")
+    if error and error_at and (entry["branding_fetched_at"] is None or error_at > entry["branding_fetched_at"]):
+        fetched = entry["branding_fetched_at"]
+        served = f"serving the copy from {fetched:%Y-%m-%d %H:%M} UTC" if fetched else "serving the logos cached before"
+        return EntryResult(key, KEPT, note=f"{served}; last refresh failed {failed_at}: {error}")
+    return EntryResult(key, KEPT)
 
 
 def _record(report: RefreshReport, progress: Progress | None, number, total, result: EntryResult) -> None:

@@ -35,7 +35,8 @@ def test_branding_cache_page_shows_thumbnails_dates_and_status(operator, warm_ca
     logo = Logo.objects.get(integration_id="gbol", variant="square")
     assert f'<img src="/logos/{logo.digest}.png" alt="xero square icon" height="32">' in html
     assert "<h1>Branding cache</h1>" in html
-    assert "Fresh (with errors)" in html and "square logo: too big" in html
+    assert "Fresh (with errors)" not in html
+    assert "Serving the copy from " in html and "; last refresh failed " in html and ": square logo: too big" in html
     assert "Refresh all from Codat" in html
     assert 'value="refresh_selected"' in html and 'value="evict_selected"' in html
 
@@ -67,12 +68,52 @@ def test_refresh_all_runs_on_the_task_queue(operator, warm_cache):
     from tests.webhook_helpers import run_tasks
 
     response = operator.post(f"{CHANGELIST}refresh-all/", follow=True)
-    assert "in the background" in response.content.decode()
+    assert "Refresh all: queued" in response.content.decode()
     assert warm_cache.total == 0  # the request itself waited on nothing
+    operator.post(f"{CHANGELIST}refresh-all/")  # a second click while queued queues nothing more
+    assert DBTaskResult.objects.count() == 1
     run_tasks()  # the real worker
     assert warm_cache.branding_calls == 14 and warm_cache.count("/config/integrations") == 15
     (result,) = DBTaskResult.objects.all()
     assert result.status == "SUCCESSFUL" and result.return_value["summary"] == "14 refreshed, 0 kept, 0 failed"
+    html = operator.get(CHANGELIST).content.decode()
+    assert "Refresh all finished</strong>" in html and "14 refreshed, 0 kept, 0 failed." in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_refresh_all_tells_the_truth_when_everything_fails(operator, warm_cache, sandbox_faults):
+    from tests.webhook_helpers import run_tasks
+
+    sandbox_faults.inject("get-integration-branding", status=503)
+    operator.post(f"{CHANGELIST}refresh-all/")
+    run_tasks()
+    html = operator.get(CHANGELIST).content.decode()
+    assert "Refreshed 0" not in html and "Refresh all finished</strong>" not in html
+    assert "Refresh all finished with failures</strong>" in html and "0 refreshed, 0 kept, 14 failed." in html
+    assert "<strong>aiwb</strong>: Codat get-integration-branding failed with HTTP 503" in html
+    assert "and 9 more: each one’s error is in the Status column below." in html
+    assert "refresh-all--failures" in html
+
+
+def test_refresh_all_shows_progress_while_running(operator, warm_cache):
+    from django_tasks_db.models import DBTaskResult
+
+    operator.post(f"{CHANGELIST}refresh-all/")
+    started = timezone.now()
+    DBTaskResult.objects.update(status="RUNNING", started_at=started)  # as the worker marks it when it starts
+    Integration.objects.filter(pk__in=["gbol", "qhyg", "pbbf"]).update(branding_fetched_at=timezone.now())
+    html = operator.get(CHANGELIST).content.decode()
+    assert "Refresh all: running</strong>" in html and "3 of 14 platforms done" in html
+    assert 'disabled aria-describedby="refresh-all-status"' in html
+
+
+def test_the_admin_index_and_the_entry_page_name_the_branding_cache(operator, warm_cache):
+    long_error = "Codat get-integration-branding failed with HTTP 503: " + "x" * 300 + " THE-END"
+    Integration.objects.filter(pk="gbol").update(branding_error=long_error, branding_error_at=timezone.now())
+    assert ">Branding cache</a>" in operator.get("/admin/").content.decode()
+    listing = operator.get(CHANGELIST).content.decode()
+    assert "THE-END" not in listing and "…" in listing
+    assert "THE-END" in operator.get(f"{CHANGELIST}gbol/change/").content.decode()
 
 
 def test_without_the_permission_there_are_no_actions_and_refresh_all_is_403(viewer, warm_cache):
@@ -92,6 +133,9 @@ def test_link_attempts_are_read_only(client, django_user_model, merchant):
     client.force_login(staff_user(django_user_model, "auditor", "view_linkattempt", "change_linkattempt", "delete_linkattempt", "add_linkattempt"))
     attempt = make_link_attempt(merchant, outcome="failed", failure_reason="timeout", correlation_id="abc123")
     assert "abc123" in client.get(f"/admin/integrations/linkattempt/{attempt.pk}/change/").content.decode()
+    listing = client.get("/admin/integrations/linkattempt/").content.decode()
+    assert "abc123" in listing and attempt.platform_name in listing
+    assert f"?platform_name={attempt.platform_name}" in listing.replace("+", " ") or "platform_name=" in listing
     assert client.get("/admin/integrations/linkattempt/add/").status_code == 403
     assert client.post(f"/admin/integrations/linkattempt/{attempt.pk}/delete/", {"post": "yes"}).status_code == 403
     # Refused outright: an editable admin would answer this incomplete form with 200 and errors.

@@ -52,6 +52,31 @@ def test_refresh_branding_reports_rejected_logos_as_failures(counting, sandbox_f
         run("refresh_branding", "--force", "gbol")
 
 
+def test_platforms_with_no_logo_in_the_error_back_off_are_reported_failed_not_fresh(counting, sandbox_faults):
+    """The bug: a first warm-up failed for every logo; the second run (within the back-off) said "14 kept, 0 failed"."""
+    sandbox_faults.inject("get-integration-branding", status=503)
+    with pytest.raises(CommandError, match=r"0 refreshed, 0 kept, 14 failed"):
+        run("refresh_branding")
+    sandbox_faults.reset()
+    asked = counting.branding_calls
+    err = io.StringIO()
+    with pytest.raises(CommandError, match=r"0 refreshed, 0 kept, 14 failed: aiwb, .*gbol"):
+        call_command("refresh_branding", stdout=io.StringIO(), stderr=err)
+    assert counting.branding_calls == asked  # within the back-off: Codat not asked again
+    assert "gbol: FAILED no logo cached (waiting to retry; last refresh failed " in err.getvalue()
+    assert "HTTP 503" in err.getvalue() and "fresh, kept" not in err.getvalue()
+
+
+def test_a_copy_served_while_refreshes_fail_is_kept_and_says_so(counting, sandbox_faults):
+    from django.utils import timezone
+
+    run("refresh_branding")
+    Integration.objects.filter(pk="gbol").update(branding_error="Codat … HTTP 503", branding_error_at=timezone.now())
+    out, err = run("refresh_branding")  # warm: exits zero
+    assert "0 refreshed, 14 kept, 0 failed" in out
+    assert "gbol: kept, serving the copy from " in err and "; last refresh failed " in err
+
+
 def test_refresh_branding_unknown_key_fails(counting):
     with pytest.raises(CommandError, match="1 failed: zzzz"):
         run("refresh_branding", "zzzz")
