@@ -7,6 +7,7 @@ app_name = "integrations"
 urlpatterns = [
     path("", views.SelectView.as_view(), name="select"),
     path("link/", views.LinkStartView.as_view(), name="link_start"),
+    path("link/failed/<int:attempt_id>/", views.LinkFailedView.as_view(), name="link_failed"),
     path("link/return/", views.LinkReturnView.as_view(), name="link_return"),
     path("connection/", views.ConnectionView.as_view(), name="connection"),
     path("connection/state/", views.ConnectionStateView.as_view(), name="connection_state"),

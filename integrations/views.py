@@ -202,14 +202,15 @@ class LinkStartView(MerchantPageView):
             logger.warning("refused link start for merchant %s: %s", self.merchant.pk, refusal.reason)
             return self._refused(refusal.reason, str(refusal))
         except LinkFailed as failure:
-            status = FAILURE_STATUS.get(failure.attempt.failure_reason, FAILURE_STATUS_DEFAULT)
-            response = self.render(
-                "integrations/link_failed.html",
-                {"attempt": failure.attempt, "retry_action": request.path},
-                status=status,
-            )
+            # Post/redirect/get: the failure page is a GET, so a reload or Back (from the Sync
+            # Flow, after Try again) never asks to resubmit the form.
             if failure.retry_after:
-                response["Retry-After"] = str(min(RETRY_AFTER_BROWSER_MAX, max(1, math.ceil(failure.retry_after))))
+                # Clamped: the page says "try again"; it must not tell the browser to wait for hours.
+                request.session[retry_after_key(failure.attempt.pk)] = min(
+                    RETRY_AFTER_BROWSER_MAX, max(1, math.ceil(failure.retry_after))
+                )
+            response = HttpResponseRedirect(self.get_failure_url(failure.attempt))
+            response.status_code = 303
             return response
         # The URL carries a one-time code: never cached, never sent on as a Referer.
         response = HttpResponseRedirect(started.url)
@@ -218,6 +219,9 @@ class LinkStartView(MerchantPageView):
 
     def get_return_url(self) -> str:
         return reverse("integrations:link_return")
+
+    def get_failure_url(self, attempt) -> str:
+        return reverse("integrations:link_failed", args=[attempt.pk])
 
     def _refused(self, reason: str, message: str) -> HttpResponse:
         context = {"message": message, "switch_first": reason == "switch_first"}
@@ -357,6 +361,36 @@ class TenantKeepView(MerchantPageView):
         if connection_tenant_keep(self.merchant):
             messages.success(request, "Thanks: we won’t point that out again.")
         return redirect(self.get_connection_url())
+
+
+def retry_after_key(attempt_id: int) -> str:
+    return f"integrations:link_failed_retry_after:{attempt_id}"
+
+
+class LinkFailedView(MerchantPageView):
+    """Why a link start failed, with Try again: shown only to the merchant whose attempt it was
+    (staff see their assisted attempts through staff.views). Its status says who was at fault."""
+
+    http_method_names = ["get", "head"]
+    assisted = False
+
+    def get(self, request, *args, **kwargs):
+        attempt = LinkAttempt.objects.filter(
+            pk=kwargs["attempt_id"],
+            merchant=self.merchant,
+            assisted=self.assisted,
+            outcome=LinkAttempt.Outcome.FAILED,
+        ).first()
+        if attempt is None:
+            raise Http404("No such failed link attempt.")
+        status = FAILURE_STATUS.get(attempt.failure_reason, FAILURE_STATUS_DEFAULT)
+        response = self.render(
+            "integrations/link_failed.html", {"attempt": attempt, "retry_action": self.get_link_action()}, status=status
+        )
+        retry_after = request.session.pop(retry_after_key(attempt.pk), None)
+        if retry_after:
+            response["Retry-After"] = str(retry_after)
+        return response
 
 
 class ConnectionStateView(MerchantPageView):

@@ -170,3 +170,13 @@ def warm_cache(db, counting, warm_catalogue):
     """Catalogue and branding fresh in the database; returns the counting transport, at zero."""
     warm_catalogue.install()
     return counting
+
+
+def start_link(client, data):
+    """POST a link start as a browser does: a failure answers 303 and the browser GETs the failure
+    page (post/redirect/get), whose status and headers are what the merchant sees; a success is the
+    302 to the Sync Flow, returned as it is."""
+    response = client.post("/link/", data)
+    if response.status_code == 303:
+        return client.get(response["Location"])
+    return response

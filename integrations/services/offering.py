@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import time
 from concurrent.futures import wait as wait_futures
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.core.cache import cache
@@ -46,9 +46,9 @@ class Offer:
 
     @property
     def sort_key(self):
-        # Available first, then beta, then coming soon; alphabetical within each.
-        group = 2 if not self.enabled else (1 if self.is_beta else 0)
-        return (group, self.name.casefold())
+        # One order a merchant can scan: everything linkable A-Z (beta keeps its badge, not a
+        # place at the back: "Exact (UK)" sits beside "Exact (NL)"), then coming soon A-Z.
+        return (not self.enabled, self.name.casefold())
 
 
 class NotOffered(Exception):
@@ -70,7 +70,7 @@ def offers(*, wait: float | None = None) -> list[Offer]:
     cache_key = offers_cache_key(offered_source_type())
     cached = cache.get(cache_key)
     if cached is not None:
-        return cached
+        return _without_missing_logos(cached)
     wait = settings.CODAT_BRANDING_COLD_WAIT if wait is None else wait
     deadline = time.monotonic() + wait
     catalogue_expires = _ensure_catalogue(deadline)
@@ -86,6 +86,26 @@ def offers(*, wait: float | None = None) -> list[Offer]:
         if fresh_for > 1:
             cache.set(cache_key, result, timeout=min(OFFERS_CACHE_SECONDS, fresh_for))
     return result
+
+
+def _without_missing_logos(cached: list[Offer]) -> list[Offer]:
+    """A cached offering may name a logo another process has since evicted or replaced
+    (per-process caches hear of it only when they run out): those tiles get the monogram
+    rather than a broken image. One indexed query."""
+    digests = {_digest(offer.logo_url) for offer in cached if offer.logo_url}
+    if not digests:
+        return cached
+    present = set(Logo.objects.filter(digest__in=digests).values_list("digest", flat=True))
+    if present == digests:
+        return cached
+    return [
+        offer if not offer.logo_url or _digest(offer.logo_url) in present else replace(offer, logo_url=None, logo_alt="")
+        for offer in cached
+    ]
+
+
+def _digest(logo_url: str) -> str:
+    return logo_url.rsplit("/", 1)[-1].split(".", 1)[0]
 
 
 def offer_for(key: str) -> Offer:

@@ -18,15 +18,123 @@
     var button = form.querySelector("button[type=submit]");
     var busy = form.getAttribute("data-busy-label") || form.getAttribute("data-single-submit") || "Opening…";
     if (button) { button.dataset.label = button.textContent; button.textContent = busy; button.setAttribute("aria-label", button.dataset.label); }
+    if (form.hasAttribute("data-link-name")) linkWaitStart(form);
   });
-  // Coming back with the Back button restores this page from cache: allow a fresh start.
-  window.addEventListener("pageshow", function (event) {
-    if (!event.persisted) return;
+
+  // Waiting for Codat is never silent: say what is happening (a live region), keep the other
+  // tiles inert, and after a few seconds offer a way out. Without JS the browser's own
+  // loading indicator is all there is, and the server's deadline still holds.
+  var WAY_OUT_AFTER_MS = 6000;
+  var wayOutTimer = null;
+  function linkWaitStart(form) {
+    var status = form.querySelector("[data-link-wait]");
+    var tile = form.closest(".tile");
+    if (!status) return;
+    status.textContent = "Opening the " + form.getAttribute("data-link-name") +
+      " set-up at Codat. This can take a few seconds; please keep this page open.";
+    status.classList.add("link-wait--active");
+    document.querySelectorAll(".tile").forEach(function (other) { if (other !== tile) other.inert = true; });
+    if (tile) tile.setAttribute("aria-busy", "true");
+    wayOutTimer = window.setTimeout(function () {
+      var more = document.createElement("span");
+      more.className = "link-wait__more";
+      more.textContent = " Codat is taking longer than usual. ";
+      var stop = document.createElement("button");
+      stop.type = "button";
+      stop.className = "button button--secondary link-wait__stop";
+      stop.textContent = "Stop waiting";
+      stop.addEventListener("click", function () {
+        window.stop();
+        linkWaitReset(status, "Stopped. Nothing was changed: choose a platform to try again.");
+      });
+      status.appendChild(more);
+      status.appendChild(stop);
+    }, WAY_OUT_AFTER_MS);
+  }
+  function linkWaitReset(status, message) {
+    window.clearTimeout(wayOutTimer);
     submitting = false;
+    document.querySelectorAll("[data-link-wait]").forEach(function (other) {
+      other.textContent = other === status ? message : "";
+      other.classList.toggle("link-wait--active", other === status && !!message);
+    });
+    document.querySelectorAll(".tile").forEach(function (tile) { tile.inert = false; tile.removeAttribute("aria-busy"); });
     document.querySelectorAll("form[data-single-submit] button[type=submit]").forEach(function (button) {
       button.removeAttribute("aria-disabled");
       if (button.dataset.label) { button.textContent = button.dataset.label; button.removeAttribute("aria-label"); }
     });
+  }
+  // Coming back with the Back button restores this page from cache: allow a fresh start.
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) return;
+    linkWaitReset(null, "");
+  });
+
+  // A logo that stops resolving (evicted elsewhere, a cache lag) shows the monogram beside it
+  // instead of a broken image. Error events don't bubble: listen in the capture phase, and
+  // check the images that failed before this script ran. (CSP: no inline onerror.)
+  function logoFallback(img) {
+    var monogram = img.parentNode && img.parentNode.querySelector(".monogram");
+    if (!monogram) return;
+    monogram.hidden = false;
+    img.remove();
+  }
+  document.addEventListener("error", function (event) {
+    if (event.target.matches && event.target.matches("img[data-logo-fallback]")) logoFallback(event.target);
+  }, true);
+  document.querySelectorAll("img[data-logo-fallback]").forEach(function (img) {
+    if (img.complete && img.naturalWidth === 0) logoFallback(img);
+  });
+
+  // Finding one platform among many: past a handful of tiles, a box that filters them by name
+  // (case-insensitive, anywhere in the name) and says how many are left, in a polite live region.
+  // Without JS the box stays hidden and every tile is simply listed.
+  var FILTER_PAST = 6;
+  var ANNOUNCE_AFTER_MS = 400; // after typing pauses, not at every key
+  document.querySelectorAll("[data-tile-filter]").forEach(function (filter) {
+    var input = filter.querySelector("input[type=search]");
+    var status = filter.querySelector("[data-tile-filter-status]");
+    var list = input && document.getElementById(input.getAttribute("aria-controls"));
+    if (!list || !status) return;
+    var tiles = Array.prototype.filter.call(list.children, function (tile) { return tile.querySelector(".tile__name"); });
+    if (tiles.length <= FILTER_PAST) return;
+    filter.hidden = false;
+    var announceTimer = null;
+
+    function apply(typing) {
+      var query = input.value.trim().toLocaleLowerCase();
+      var shown = tiles.filter(function (tile) {
+        var match = tile.querySelector(".tile__name").textContent.toLocaleLowerCase().indexOf(query) !== -1;
+        tile.hidden = !match;
+        return match;
+      });
+      window.clearTimeout(announceTimer);
+      if (typing) announceTimer = window.setTimeout(function () { say(query ? shown : null); }, ANNOUNCE_AFTER_MS);
+      else if (query) say(shown);
+      else status.textContent = "";
+    }
+    function say(shown) {
+      status.textContent = "";
+      if (shown === null) { status.textContent = "All " + tiles.length + " platforms shown."; return; }
+      if (shown.length) {
+        var names = shown.length <= 3 ? ": " + shown.map(function (tile) { return tile.querySelector(".tile__name").textContent; }).join(", ") : "";
+        status.textContent = shown.length + (shown.length === 1 ? " platform" : " platforms") + " shown" + names + ".";
+        return;
+      }
+      status.appendChild(document.createTextNode("No platform matches “" + input.value.trim() + "”. "));
+      var notListed = document.getElementById("not-listed");
+      var heading = notListed && notListed.querySelector("h2");
+      if (heading) {
+        var pointer = document.createElement("a");
+        pointer.href = "#not-listed";
+        pointer.textContent = heading.textContent + "?";
+        status.appendChild(pointer);
+      }
+    }
+    input.addEventListener("input", function () { apply(true); });
+    // A value the browser restored (Back, a reload) filters as it did.
+    apply(false);
+    window.addEventListener("pageshow", function () { apply(false); });
   });
 
   // "Your connection" follows Codat: when a webhook changes the state, show the new page.

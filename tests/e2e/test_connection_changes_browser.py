@@ -110,7 +110,7 @@ def test_disconnect_with_the_password_unlinks_only_the_accounting_connection(pag
     expect(headline(page)).to_have_text("Disconnected from Xero")
     expect(page.get_by_role("button", name="Reconnect Xero")).to_be_visible()
     expect(page.get_by_role("link", name="Disconnect Xero")).to_be_visible()
-    expect(page.get_by_role("status")).to_contain_text("Xero is disconnected: sales are no longer sent to it.")
+    expect(page.locator(".flash")).to_contain_text("Xero is disconnected: sales are no longer sent to it.")
 
     # Exactly one PATCH, with exactly that body, on the accounting connection; the connector's untouched.
     assert faults.call_counts()["update-connection"] == 1
@@ -176,7 +176,7 @@ def test_switch_to_quickbooks_deletes_once_then_one_accounting_connection(page, 
     page.get_by_label("Your password").fill(MERCHANT_PASSWORD)
     page.get_by_role("button", name="Remove Xero and choose another").click()
     page.wait_for_url(f"{base}/")
-    expect(page.get_by_role("status")).to_contain_text("Xero is removed.")
+    expect(page.locator(".flash")).to_contain_text("Xero is removed.")
     assert faults.call_counts()["delete-connection"] == 1 and len(sent(linked, "DELETE")) == 1
     assert accounting_at_codat() == []
     assert axe_at_both_widths(page) == []

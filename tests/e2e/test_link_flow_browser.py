@@ -87,18 +87,33 @@ def test_first_code_stale_on_arrival_mints_exactly_twice(page, base, settings):
 def test_every_code_stale_shows_the_error_page_and_try_again_recovers(page, base, settings):
     settings.CODAT_SYNC_FLOW_CODE_TTL = SHORT_CODE_TTL
     faults.inject("get-sync-flow-url", latency_ms=SLOW_MINT_MS, times=2)
-    with page.expect_response(f"{base}/link/") as answer:
+    with page.expect_response(re.compile(r"/link/failed/\d+/$")) as answer:
         page.get_by_role("button", name="Link your Xero account").click()
     assert answer.value.status == 504
-    assert page.url == f"{base}/link/"
+    attempt = LinkAttempt.objects.get()
+    page.wait_for_url(f"{base}/link/failed/{attempt.pk}/")  # post/redirect/get
     expect(page.get_by_role("heading", level=1)).to_contain_text("couldn’t open the Xero set-up")
     assert axe_violations(page) == []
     screenshot(page, "error")
     assert mints() == 2
 
+    # A reload shows the same page and mints nothing.
+    assert page.reload().status == 504
+    expect(page.get_by_role("heading", level=1)).to_contain_text("couldn’t open the Xero set-up")
+    assert mints() == 2
+
     with page.expect_response(re.compile(r"/sandbox/sync-flow/.*/start")) as arrival:
         page.get_by_role("button", name="Try again").click()
     assert arrival.value.status == 200
+    page.wait_for_url(re.compile(r"/sandbox/sync-flow/.*/start"))
+    assert mints() == 3
+
+    # Back from the Sync Flow: the failure page again, by GET (no "Confirm Form Resubmission").
+    back = page.go_back()
+    assert back is not None and back.request.method == "GET"
+    assert page.url == f"{base}/link/failed/{attempt.pk}/"
+    expect(page.get_by_role("heading", level=1)).to_contain_text("couldn’t open the Xero set-up")
+    expect(page.get_by_role("button", name="Try again")).to_be_visible()
     assert mints() == 3
 
 
@@ -165,3 +180,94 @@ def test_selection_page_fits_every_width(page):
         box = page.get_by_role("button", name="Link your QuickBooks Online account").bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= width, width
         assert box["height"] >= 44, width  # comfortable touch target
+
+
+@pytest.mark.usefixtures("signed_in")
+def test_a_logo_that_stops_resolving_falls_back_to_the_monogram(page, base):
+    """Client side: a logo URL that 404s (cache lag, evicted elsewhere) shows the monogram, not a broken image."""
+    from integrations.models import Logo
+
+    xero = Logo.objects.get(integration_id="gbol", variant="square").digest
+    page.route(f"**/logos/{xero}.*", lambda route: route.fulfill(status=404, body="gone"))
+    page.reload()
+    tile = page.locator(".tile", has=page.get_by_role("heading", name="Xero", exact=True))
+    expect(tile.locator(".monogram")).to_be_visible()
+    expect(tile.locator(".monogram")).to_have_text("X")
+    expect(tile.locator("img")).to_have_count(0)
+    broken = page.evaluate("[...document.images].filter(img => img.complete && img.naturalWidth === 0).length")
+    assert broken == 0
+    expect(page.locator(".tile img")).to_have_count(6)  # the others keep their logos
+    assert axe_violations(page) == []
+    screenshot(page, "select-logo-fallback")
+
+
+@pytest.mark.usefixtures("signed_in")
+def test_a_logo_evicted_before_the_page_is_served_is_a_monogram_already(page, base):
+    """Server side: the row is gone, so the page is served with the monogram (nothing for the browser to fetch)."""
+    from integrations.models import Logo
+
+    Logo.objects.filter(integration_id="gbol").delete()
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.reload()
+    tile = page.locator(".tile", has=page.get_by_role("heading", name="Xero", exact=True))
+    expect(tile.locator(".monogram")).to_be_visible()
+    expect(tile.locator("img")).to_have_count(0)
+    assert all("/logos/" not in url or page.request.get(url).status == 200 for url in requested)
+
+
+WAIT_STATUS = "document.querySelector('input[value=gbol]').form.querySelector('[role=status][data-link-wait]')"
+
+
+@pytest.mark.usefixtures("signed_in")
+def test_a_slow_codat_is_announced_while_the_page_waits(page, base):
+    """A real slow Codat: while the POST is pending, the page says so in its live region.
+
+    Playwright waits for a pending navigation before it reads the page, so the page records what
+    its live region said (and how many tiles were inert) in sessionStorage, which outlives the
+    navigation to the (same-origin) stand-in Sync Flow."""
+    faults.inject("get-sync-flow-url", latency_ms=3_000, times=1)
+    assert page.evaluate(f"{WAIT_STATUS}.textContent") == ""  # the live region is there before anything happens
+    page.evaluate(f"""() => {{
+        const status = {WAIT_STATUS};
+        new MutationObserver(() => sessionStorage.setItem('announced', JSON.stringify({{
+            text: status.textContent,
+            inert: document.querySelectorAll('.tile[inert]').length,
+            tiles: document.querySelectorAll('.tile').length,
+            navigating: location.pathname,
+        }}))).observe(status, {{childList: true, characterData: true, subtree: true}});
+    }}""")
+    assert open_sync_flow(page, base) == 200
+    announced = page.evaluate("JSON.parse(sessionStorage.getItem('announced'))")
+    assert "Opening the Xero set-up at Codat. This can take a few seconds" in announced["text"]
+    assert announced["navigating"] == "/" and announced["inert"] == announced["tiles"] - 1
+
+
+@pytest.mark.usefixtures("signed_in")
+def test_the_wait_keeps_other_tiles_inert_offers_a_way_out_and_passes_axe(page, base):
+    """The same wait, held in place (the form's submission is cancelled after portal.js has seen it),
+    so that every state can be looked at, checked with axe-core and used with the real mouse."""
+    page.evaluate("window.addEventListener('submit', event => event.preventDefault())")
+    page.get_by_role("button", name="Link your Xero account").click()
+    status = page.locator(".tile", has=page.get_by_role("heading", name="Xero", exact=True)).get_by_role("status")
+    expect(status).to_contain_text("Opening the Xero set-up at Codat. This can take a few seconds; please keep this page open.")
+    expect(page.locator(".tile[aria-busy=true]")).to_contain_text("Xero")
+    expect(page.locator(".tile[inert]")).to_have_count(page.locator(".tile").count() - 1)
+    assert not page.evaluate("[...document.querySelectorAll('.tile[inert] button')].some(b => { b.focus(); return document.activeElement === b; })")
+    for width in (WIDTHS["phone"], WIDTHS["desktop"]):
+        page.set_viewport_size({"width": width, "height": 900})
+        assert axe_violations(page) == []
+    screenshot(page, "select-waiting")
+
+    stop = page.get_by_role("button", name="Stop waiting")
+    expect(stop).to_be_visible(timeout=10_000)  # offered after a few seconds
+    expect(status).to_contain_text("Codat is taking longer than usual.")
+    for width in (WIDTHS["phone"], WIDTHS["desktop"]):
+        page.set_viewport_size({"width": width, "height": 900})
+        assert axe_violations(page) == []
+    screenshot(page, "select-waiting-way-out")
+    stop.click()
+    expect(status).to_have_text("Stopped. Nothing was changed: choose a platform to try again.")
+    expect(page.locator(".tile[inert]")).to_have_count(0)
+    expect(page.get_by_role("button", name="Link your Xero account")).to_be_enabled()
+    assert mints() == 0

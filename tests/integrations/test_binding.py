@@ -53,7 +53,7 @@ def test_the_first_link_start_creates_the_company_and_later_ones_reuse_it(mercha
 @pytest.mark.django_db
 def test_codat_refusing_to_create_the_company_fails_the_attempt_and_binds_nothing(merchant_client, warm_cache, sandbox_faults):
     sandbox_faults.inject("create-company", status=503, times=1)
-    response = merchant_client.post("/link/", {"platform_key": "gbol"})
+    response = merchant_client.post("/link/", {"platform_key": "gbol"}, follow=True)
     assert response.status_code == 502 and "Try again" in response.content.decode()
     assert warm_cache.mints == 0 and warm_cache.count("/companies") == 1  # a POST is never retried
     assert LinkAttempt.objects.get().failure_reason == "upstream_error"

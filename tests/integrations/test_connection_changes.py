@@ -12,6 +12,8 @@ import threading
 from html import unescape
 
 import pytest
+
+from tests.conftest import start_link
 from django.core import mail
 from django.test import Client
 
@@ -40,7 +42,7 @@ def headline(html: str) -> str:
 @pytest.fixture
 def linked(merchant_client, warm_live_cache, counting):
     """Bean & Leaf linked to Xero as a merchant does it (start, Finish, come back); the counting transport."""
-    response = merchant_client.post("/link/", {"platform_key": "gbol"})
+    response = start_link(merchant_client, {"platform_key": "gbol"})
     assert response.status_code == 302
     company_id = CompanyBinding.objects.get().company_id
     controls.set_tenant_name(company_id, "Bean & Leaf Ltd")  # the organisation chosen at Xero, each time
@@ -280,7 +282,7 @@ def test_reconnect_relinks_the_same_connection_and_is_recorded_when_it_starts(me
 def test_a_reconnect_that_cannot_start_is_recorded_failed(merchant_client, linked):
     merchant_client.post(DISCONNECT, {"password": MERCHANT_PASSWORD})
     faults.inject("get-sync-flow-url", status=503)
-    assert merchant_client.post("/link/", {"platform_key": "gbol"}).status_code == 502
+    assert start_link(merchant_client, {"platform_key": "gbol"}).status_code == 502
     reconnect = ConnectionChange.objects.get(action="reconnect")
     assert reconnect.outcome == "failed" and reconnect.error.startswith("The Sync Flow could not be opened")
 

@@ -4,6 +4,8 @@ start fails at once with the friendly 503 page while /healthz and pages keep ans
 import threading
 
 import pytest
+
+from tests.conftest import start_link
 from django.test import Client
 
 from integrations.models import LinkAttempt
@@ -15,7 +17,7 @@ pytestmark = pytest.mark.django_db
 def test_every_slot_busy_gives_the_503_page_at_once_and_a_failed_attempt(merchant_client, warm_cache, settings):
     settings.CODAT_HANDOFF_CONCURRENCY = 2
     with handoff_slots.hold(), handoff_slots.hold():  # two hand-offs waiting on a slow Codat
-        response = merchant_client.post("/link/", {"platform_key": "gbol"})
+        response = start_link(merchant_client, {"platform_key": "gbol"})
         assert response.status_code == 503
         assert "Try again" in response.content.decode()
         assert response["Retry-After"] == "5"
@@ -60,10 +62,10 @@ def test_a_slow_codat_holds_one_slot_and_the_next_start_is_refused_while_it_wait
 
     statuses = {}
     with use_client(sandbox_client(HeldTransport(SandboxTransport()))):
-        waiting = threading.Thread(target=lambda: statuses.setdefault("first", first.post("/link/", {"platform_key": "gbol"}).status_code))
+        waiting = threading.Thread(target=lambda: statuses.setdefault("first", start_link(first, {"platform_key": "gbol"}).status_code))
         waiting.start()
         assert started.wait(30)
-        statuses["second"] = second.post("/link/", {"platform_key": "gbol"}).status_code
+        statuses["second"] = start_link(second, {"platform_key": "gbol"}).status_code
         statuses["healthz"] = Client().get("/healthz").status_code
         release.set()
         waiting.join(30)

@@ -41,15 +41,14 @@ def test_login_lands_on_the_selection_page(client, merchant_and_user, warm_cache
 def test_selection_page_offers_accounting_platforms_in_a_deliberate_order(merchant_client, warm_cache):
     response = merchant_client.get("/")
     assert response.status_code == 200
-    # available A-Z, then beta, then coming soon; never our own connector, never other kinds
+    # everything linkable A-Z (beta too), then coming soon; never our own connector, never other kinds
     assert tiles(response) == [
-        "Exact (NL)", "FreeAgent", "MYOB", "QuickBooks Online", "Xero",
-        "Exact (UK)",
+        "Exact (NL)", "Exact (UK)", "FreeAgent", "MYOB", "QuickBooks Online", "Xero",
         "Sage Business Cloud Accounting",
     ]
     assert link_buttons(response) == [
-        "Link your Exact (NL) account", "Link your FreeAgent account", "Link your MYOB account",
-        "Link your QuickBooks Online account", "Link your Xero account", "Link your Exact (UK) account",
+        "Link your Exact (NL) account", "Link your Exact (UK) account", "Link your FreeAgent account",
+        "Link your MYOB account", "Link your QuickBooks Online account", "Link your Xero account",
     ]
     html = response.content.decode()
     assert "Sandbox POS</h2>" not in html and "Shopify" not in html and "Basiq" not in html
@@ -60,11 +59,11 @@ def test_selection_page_offers_accounting_platforms_in_a_deliberate_order(mercha
     assert response["Cache-Control"].startswith("max-age=0")
 
 
-def test_selection_page_logos_come_from_our_origin_with_codats_alt_text(merchant_client, warm_cache):
+def test_selection_page_logos_come_from_our_origin_with_an_empty_alt_beside_the_name(merchant_client, warm_cache):
     html = merchant_client.get("/").content.decode()
-    xero = re.search(r'<img src="([^"]+)" alt="([^"]+)"[^>]*>\s*</div>\s*<div class="tile__title">\s*<h2 class="tile__name">Xero<', html)
+    xero = re.search(r'<img src="([^"]+)" alt="([^"]*)"[^>]*>\s*<span class="monogram" aria-hidden="true" hidden>X</span>\s*</div>\s*<div class="tile__title">\s*<h2 class="tile__name">Xero<', html)
     src, alt = xero.groups()
-    assert re.fullmatch(r"/logos/[0-9a-f]{64}\.png", src) and alt == "xero square icon"
+    assert re.fullmatch(r"/logos/[0-9a-f]{64}\.png", src) and alt == ""  # the name beside it says it once
     assert merchant_client.get(src)["Content-Type"] == "image/png"
 
 
@@ -149,11 +148,14 @@ def test_stale_first_code_is_minted_once_more(merchant_client, warm_cache, sandb
 def test_every_code_stale_gives_an_error_page_with_try_again(merchant_client, warm_cache, sandbox_faults, settings):
     settings.CODAT_SYNC_FLOW_CODE_TTL = SHORT_CODE_TTL
     sandbox_faults.inject("get-sync-flow-url", latency_ms=SLOW_MINT_MS)
-    response = merchant_client.post("/link/", {"platform_key": "gbol"})
+    response = merchant_client.post("/link/", {"platform_key": "gbol"}, follow=True)
+    attempt = LinkAttempt.objects.get()
+    # Post/redirect/get: the failure page is a GET that a reload or Back can ask for again.
+    assert response.redirect_chain == [(f"/link/failed/{attempt.pk}/", 303)]
     assert response.status_code == 504
     html = response.content.decode()
-    assert "Location" not in response
-    assert "otp" not in html and "sync-flow" not in html
+    assert "otp" not in response.redirect_chain[0][0]
+    assert "otp=" not in html and "sync-flow" not in html  # ("otp" alone can occur in a random CSRF token)
     assert re.search(r'<form method="post" action="/link/"[^>]*>.*name="platform_key" value="gbol".*Try again', html, re.S)
     assert warm_cache.mints == 2
     attempt = LinkAttempt.objects.get()
@@ -172,7 +174,7 @@ def test_every_code_stale_gives_an_error_page_with_try_again(merchant_client, wa
 )
 def test_codat_failures_give_an_error_page_never_a_redirect(merchant_client, warm_cache, sandbox_faults, fault, status, reason):
     sandbox_faults.inject("get-sync-flow-url", **fault)
-    response = merchant_client.post("/link/", {"platform_key": "gbol"})
+    response = merchant_client.post("/link/", {"platform_key": "gbol"}, follow=True)
     assert response.status_code == status
     assert "Try again" in response.content.decode()
     attempt = LinkAttempt.objects.get()
@@ -191,7 +193,7 @@ def test_codat_timeout_gives_a_504(merchant_client, merchant_and_user, sandbox_f
     with use_client(sandbox_client(transport, read_timeout=0.2, max_retries=0)):
         catalogue_refresh(force=True)
         sandbox_faults.inject("get-sync-flow-url", latency_ms=1000)
-        response = merchant_client.post("/link/", {"platform_key": "gbol"})
+        response = merchant_client.post("/link/", {"platform_key": "gbol"}, follow=True)
     assert response.status_code == 504
     assert LinkAttempt.objects.get().failure_reason == "timeout"
 
@@ -212,7 +214,7 @@ def test_nothing_secret_reaches_the_logs_errors_or_pages(merchant_client, mercha
     with use_client(sandbox_client(warm_cache, api_key=accepted)):
         linked = merchant_client.post("/link/", {"platform_key": "gbol"})
     with use_client(sandbox_client(warm_cache, api_key=refused)):
-        failed = merchant_client.post("/link/", {"platform_key": "gbol"})
+        failed = merchant_client.post("/link/", {"platform_key": "gbol"}, follow=True)
         with pytest.raises(LinkFailed) as raised:
             link_start(merchant=merchant, user=None, platform_key="gbol", return_url="http://testserver/link/return/",
                        request_host="testserver")
@@ -238,3 +240,37 @@ def test_users_without_a_merchant_get_a_clear_403(client, django_user_model, war
     response = client.get("/")
     assert response.status_code == 403
     assert "isn’t linked to a merchant" in response.content.decode()
+
+
+def test_the_failure_page_is_a_get_that_reloads_and_is_only_its_merchants(merchant_client, merchant, warm_cache, sandbox_faults):
+    from tests.factories import make_merchant
+
+    sandbox_faults.inject("get-sync-flow-url", status=429, retry_after="120")
+    posted = merchant_client.post("/link/", {"platform_key": "gbol"})
+    attempt = LinkAttempt.objects.get()
+    assert posted.status_code == 303 and posted["Location"] == f"/link/failed/{attempt.pk}/"
+    first = merchant_client.get(posted["Location"])
+    assert first.status_code == 503 and first["Retry-After"] == "60"  # Codat said 120: clamped for the browser (issue 15)
+    assert "no-store" in first["Cache-Control"] or "no-cache" in first["Cache-Control"]
+    reloaded = merchant_client.get(posted["Location"])  # a reload: the same page, nothing minted again
+    assert reloaded.status_code == 503 and "Try again" in reloaded.content.decode()
+    assert warm_cache.mints == 1
+
+    _, stranger = make_merchant(identifier="other-shop", name="Other Shop", username="other")
+    other = Client()
+    other.force_login(stranger)
+    assert other.get(posted["Location"]).status_code == 404
+    assert merchant_client.get(f"/link/failed/{attempt.pk + 1}/").status_code == 404
+    assert merchant_client.post(posted["Location"]).status_code == 405
+
+
+def test_a_merchant_cannot_open_an_assisted_attempts_failure_page(merchant_client, merchant, staff_user, warm_cache, sandbox_faults):
+    sandbox_faults.inject("get-sync-flow-url", status=503)
+    staff = Client()
+    staff.force_login(staff_user)
+    posted = staff.post(f"/staff/merchants/{merchant.pk}/link/start/", {"platform_key": "gbol"})
+    attempt = LinkAttempt.objects.get()
+    assert posted["Location"] == f"/staff/merchants/{merchant.pk}/link/failed/{attempt.pk}/"
+    assert staff.get(posted["Location"]).status_code == 502
+    assert merchant_client.get(f"/link/failed/{attempt.pk}/").status_code == 404
+    assert merchant_client.get(posted["Location"]).status_code == 403

@@ -4,6 +4,8 @@ from datetime import timedelta
 
 import httpx
 import pytest
+
+from tests.conftest import start_link
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
@@ -31,7 +33,7 @@ def lenient_client(merchant_client):
 )
 def test_an_unparsable_sync_flow_url_ends_the_attempt_as_failed(lenient_client, warm_cache, sandbox_faults, body):
     sandbox_faults.inject("get-sync-flow-url", status=200, body=body)
-    response = lenient_client.post("/link/", {"platform_key": "gbol"})
+    response = start_link(lenient_client, {"platform_key": "gbol"})
     assert response.status_code == 502
     assert "Try again" in response.content.decode()
     attempt = LinkAttempt.objects.get()
@@ -44,7 +46,7 @@ def test_an_unparsable_sync_flow_url_ends_the_attempt_as_failed(lenient_client, 
 )
 def test_an_absurd_retry_after_gives_the_error_page_and_a_clamped_header(lenient_client, warm_cache, sandbox_faults, retry_after):
     sandbox_faults.inject("get-sync-flow-url", status=429, retry_after=retry_after)
-    response = lenient_client.post("/link/", {"platform_key": "gbol"})
+    response = start_link(lenient_client, {"platform_key": "gbol"})
     assert response.status_code == 503
     assert "Try again" in response.content.decode()
     assert 1 <= int(response.get("Retry-After", "60")) <= 60
@@ -69,7 +71,7 @@ class ExplodingTransport(httpx.BaseTransport):
 
 def test_an_unexpected_error_ends_the_attempt_as_failed_with_the_friendly_page(lenient_client, warm_cache, caplog):
     with use_client(sandbox_client(ExplodingTransport())):
-        response = lenient_client.post("/link/", {"platform_key": "gbol"})
+        response = start_link(lenient_client, {"platform_key": "gbol"})
     assert response.status_code == 502
     assert "Try again" in response.content.decode() and "a bug, not Codat" not in response.content.decode()
     attempt = LinkAttempt.objects.get()

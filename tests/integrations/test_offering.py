@@ -9,7 +9,7 @@ def offer(name, *, enabled=True, is_beta=False):
     return Offer(key="abcd", name=name, enabled=enabled, is_beta=is_beta)
 
 
-def test_available_then_beta_then_coming_soon_each_alphabetical_whatever_the_case():
+def test_linkable_a_to_z_beta_included_then_coming_soon_a_to_z_whatever_the_case():
     tiles = [
         offer("sage", enabled=False),
         offer("Zoho Books", is_beta=True),
@@ -19,8 +19,7 @@ def test_available_then_beta_then_coming_soon_each_alphabetical_whatever_the_cas
         offer("FreeAgent"),
     ]
     assert [t.name for t in sorted(tiles, key=lambda t: t.sort_key)] == [
-        "FreeAgent", "xero",
-        "Acme Beta", "Zoho Books",
+        "Acme Beta", "FreeAgent", "xero", "Zoho Books",
         "Exact (UK)", "sage",
     ]
 
