@@ -67,7 +67,9 @@ def _token_hash(token: str) -> str:
 
 def _refused(request, status=401):
     Call.objects.create(operation="sync-flow", status=status, path=request.path[:500])
-    response = render(request, "codat_sandbox/expired.html", status=status)
+    # The sandbox shares the portal's origin: its start page is the way back to ask for a fresh link.
+    portal = f"{request.scheme}://{request.get_host()}/"
+    response = render(request, "codat_sandbox/expired.html", {"portal_url": portal}, status=status)
     response["Referrer-Policy"] = "strict-origin"
     return response
 

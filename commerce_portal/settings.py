@@ -119,6 +119,13 @@ vars().update(EMAIL_CONFIG)  # django-environ's documented idiom: EMAIL_BACKEND,
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)  # a stuck mail server must not hold a worker
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Commerce Portal <no-reply@localhost>")
 
+# Where "contact support" points, on every page that says it (commerce_portal.context_processors).
+# Both unset: pages say "your POS provider".
+SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="")
+SUPPORT_URL = env.str("SUPPORT_URL", default="")
+# The partner's privacy notice, linked beside "what is shared" on the selection page; unset: no link.
+PRIVACY_URL = env.str("PRIVACY_URL", default="")
+
 # --- Django core ---------------------------------------------------------------
 DEBUG = env.bool("DEBUG", default=CODAT_SANDBOX_ENABLED)
 _dev_defaults = CODAT_SANDBOX_ENABLED and DEBUG
@@ -178,6 +185,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last: inside CommonMiddleware, so APPEND_SLASH still redirects before a 404 is shown.
+    "commerce_portal.not_found.DesignedNotFoundMiddleware",
 ]
 if CODAT_SANDBOX_APP:
     MIDDLEWARE.append(f"{CODAT_SANDBOX_APP}.middleware.PublicOriginMiddleware")

@@ -1,5 +1,7 @@
 from django import forms
-from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
+
+from .models import Membership
 
 
 class ChoosePasswordForm(SetPasswordForm):
@@ -17,3 +19,31 @@ class ChoosePasswordForm(SetPasswordForm):
         # A weak password is a problem with the password itself, not with its confirmation.
         self.validate_password_for_user(self.user, "new_password1")
         return forms.Form.clean(self)
+
+
+class MerchantPasswordResetForm(PasswordResetForm):
+    """Django's reset by email, for merchants' logins only, sent by the task worker.
+
+    Staff and operators never get a reset link from the public page (as sign-in links are
+    never issued for them): an inbox would otherwise be a way into an account that can act
+    for every merchant. The answer page is the same whatever the address, so it tells no one
+    who has an account.
+    """
+
+    email = forms.EmailField(
+        label="Your email address",
+        max_length=254,
+        error_messages={"required": "Enter your email address.", "invalid": "Enter an email address like name@example.com."},
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+    def get_users(self, email):
+        for user in super().get_users(email):
+            if not (user.is_staff or user.is_superuser) and Membership.objects.filter(user=user).exists():
+                yield user
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None):
+        # Email is background work; the token is made by the worker, so no secret waits in the queue.
+        from .tasks import send_password_reset_email
+
+        send_password_reset_email.enqueue(user_id=context["user"].pk, origin=f"{context['protocol']}://{context['domain']}")

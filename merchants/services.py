@@ -250,3 +250,97 @@ def sign_in_link_redeem(*, link: SignInLink, password: str):
         raise SignInLinkUnusable(SignInLinkState.USED if state == SignInLinkState.USABLE else state)
     logger.info("sign-in link %s used by user %s to set a password", link.pk, user.pk)
     return user
+
+
+# --- password reset by email -----------------------------------------------------------------
+
+
+def password_reset_email_send(*, user_id: int, origin: str) -> int:
+    """Email a merchant's login Django's password-reset link (its token made now, never stored)."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.core.mail import EmailMultiAlternatives
+    from django.template.loader import render_to_string
+    from django.urls import reverse
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not user.email or not user.has_usable_password():
+        return 0
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    path = reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": default_token_generator.make_token(user)})
+    context = {
+        "user": user,
+        "reset_url": origin.rstrip("/") + path,
+        "partner_name": settings.PARTNER_NAME,
+        "valid_days": max(1, round(settings.PASSWORD_RESET_TIMEOUT / 86400)),
+        "support_email": settings.SUPPORT_EMAIL,
+        "support_url": settings.SUPPORT_URL,
+    }
+    subject = render_to_string("registration/password_reset_subject.txt", context).strip()
+    body = render_to_string("registration/password_reset_email.txt", context)
+    sent = EmailMultiAlternatives(subject, body, to=[user.email]).send()
+    logger.info("password reset email sent to user %s", user.pk)  # never the link: it is a way in
+    return sent
+
+
+# --- more logins for a merchant, and sign-in links by email ------------------------------------
+
+
+def merchant_login_add(*, merchant: Merchant, contact_name: str, email: str, created_by) -> tuple[object, IssuedLink]:
+    """Another login for an existing merchant (no password yet) and its sign-in link: both or neither.
+
+    The email address is unique across logins (it becomes the username): a ValidationError
+    keyed by field says so, also when a concurrent request took it first.
+    """
+    User = get_user_model()
+    email = User.objects.normalize_email(email.strip())
+    contact_name = contact_name.strip()
+    if not contact_name:
+        raise ValidationError({"contact_name": ValidationError("Enter the person’s name.", code="required")})
+    def check_email():
+        try:
+            email_validate_unused(email)
+        except ValidationError as error:
+            raise ValidationError({"email": error.error_list}) from None
+
+    check_email()
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(
+                username=username_for_email(email), email=email, password=None, first_name=contact_name
+            )
+            Membership.objects.create(user=user, merchant=merchant)
+            issued = sign_in_link_issue(user=user, created_by=created_by)
+    except IntegrityError:
+        check_email()  # someone took it since our check: say so
+        raise
+    logger.info("login %s added to merchant %s by user %s", user.pk, merchant.pk, getattr(created_by, "pk", None))
+    return user, issued
+
+
+def sign_in_link_email_send(*, user_id: int, created_by_id: int | None, origin: str) -> int:
+    """Issue a new sign-in link and email it to the login: run by the task worker, so the token
+    exists only in the email (never in the queue, a log or a page)."""
+    from django.core.mail import EmailMultiAlternatives
+    from django.template.loader import render_to_string
+    from django.urls import reverse
+    from urllib.parse import urlencode
+
+    User = get_user_model()
+    user = User.objects.filter(pk=user_id, is_active=True).select_related("membership__merchant").first()
+    if user is None or not user.email:
+        return 0
+    issued = sign_in_link_issue(user=user, created_by=User.objects.filter(pk=created_by_id).first())
+    context = {
+        "user": user,
+        "merchant": user.membership.merchant,
+        "url": origin.rstrip("/") + reverse("sign_in:open") + "?" + urlencode({"token": issued.token}),
+        "expires_at": issued.link.expires_at,
+        "partner_name": settings.PARTNER_NAME,
+    }
+    subject = render_to_string("merchants/email/sign_in_link_subject.txt", context).strip()
+    body = render_to_string("merchants/email/sign_in_link.txt", context)
+    sent = EmailMultiAlternatives(subject, body, to=[user.email]).send()
+    logger.info("sign-in link %s emailed to user %s", issued.link.pk, user.pk)  # never the link itself
+    return sent

@@ -38,6 +38,8 @@ def alert_raise(*, snapshot: ConnectionSnapshot, merchant: Merchant, event: Webh
         "platform": standing.platform_name or "your accounting software",
         "connection_url": f"{base}{reverse('integrations:connection')}",
         "partner_name": settings.PARTNER_NAME,
+        "support_email": settings.SUPPORT_EMAIL,
+        "support_url": settings.SUPPORT_URL,
     }
     subject = render_to_string("integrations/email/connection_broken_subject.txt", context).strip()
     body = render_to_string("integrations/email/connection_broken.txt", context)

@@ -300,17 +300,48 @@ def test_a_logged_in_staff_member_opening_the_link_is_told_whose_login_it_is(sta
 def test_staff_issue_a_new_link_from_the_merchants_page(staff_client, issued, newcomer, staff_user):
     merchant = newcomer.membership.merchant
     page = text(staff_client.get(f"/staff/merchants/{merchant.pk}/"))
-    assert "No password yet" in page and "Sign-in link issued" in page and "The unused link stops working." in page
-    response = staff_client.post(f"/staff/merchants/{merchant.pk}/logins/{newcomer.pk}/sign-in-link/")
-    assert response.status_code == 201
+    assert "No password yet" in page and "Sign-in link issued" in page and "Either way, the unused link stops working." in page
+    posted = staff_client.post(f"/staff/merchants/{merchant.pk}/logins/{newcomer.pk}/sign-in-link/")
+    shown_at = f"/staff/merchants/{merchant.pk}/logins/{newcomer.pk}/sign-in-link/issued/"
+    assert posted.status_code == 303 and posted["Location"] == shown_at  # post/redirect/get
+    assert "token" not in posted["Location"]
+    response = staff_client.get(shown_at)
+    assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
     assert "Hand over this sign-in link" in text(response)
     new_token = text(response).split("/sign-in/?token=", 1)[1].split("<", 1)[0]
     assert len(new_token) >= 43
     assert SignInLink.objects.filter(user=newcomer, voided_at__isnull=True, used_at__isnull=True).count() == 1
     assert open_link(Client(), issued.token, follow=True).status_code == 410
-    # The new link is shown once, in that answer: never again on the merchant's page.
+    # The new link is shown once, on that page: never again, not on a reload, not on the merchant's page.
     assert new_token not in text(staff_client.get(f"/staff/merchants/{merchant.pk}/"))
+    reloaded = staff_client.get(shown_at)
+    assert reloaded.status_code == 200 and new_token not in text(reloaded)
+    assert "This sign-in link has already been shown" in text(reloaded)
+    assert f'action="/staff/merchants/{merchant.pk}/logins/{newcomer.pk}/sign-in-link/"' in text(reloaded)
+    assert SignInLink.objects.filter(user=newcomer, voided_at__isnull=True, used_at__isnull=True).count() == 1
+
+
+def test_the_token_waits_only_in_the_issuers_session_and_never_in_a_log(staff_client, issued, newcomer, caplog):
+    import logging
+
+    from django.contrib.sessions.models import Session
+
+    caplog.set_level(logging.DEBUG)
+    merchant = newcomer.membership.merchant
+    staff_client.post(f"/staff/merchants/{merchant.pk}/logins/{newcomer.pk}/sign-in-link/")
+    stored = staff_client.session["staff:sign_in_link_to_show"]
+    token = stored["token"]
+    assert Session.objects.count() == 1  # the server-side store: the cookie holds only the session key
+    assert token not in staff_client.cookies.output()
+    # another login of staff (another session) does not see it
+    other = Client()
+    other.force_login(issued.link.created_by)
+    other_page = text(other.get(f"/staff/merchants/{merchant.pk}/logins/{newcomer.pk}/sign-in-link/issued/"))
+    assert token not in other_page and "already been shown" in other_page
+    assert token in text(staff_client.get(f"/staff/merchants/{merchant.pk}/logins/{newcomer.pk}/sign-in-link/issued/"))
+    assert "staff:sign_in_link_to_show" not in staff_client.session
+    assert all(token not in f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
 
 
 def test_issuing_by_get_does_nothing(staff_client, issued, newcomer):
@@ -333,12 +364,14 @@ def test_the_detail_page_reports_used_and_expired_links(staff_client, issued, ne
 # --- secrets -------------------------------------------------------------------------------
 
 
-def test_the_token_never_reaches_the_logs_or_the_session(staff_client, warm_cache, caplog):
+def test_the_token_never_reaches_the_logs_and_leaves_the_session_once_shown(staff_client, warm_cache, caplog):
     caplog.set_level(logging.DEBUG)
-    onboarded = staff_client.post(
+    posted = staff_client.post(
         "/staff/merchants/new/",
         {"merchant_name": "Log Test", "identifier": "log-1", "contact_name": "Lee", "email": "lee@example.com"},
     )
+    # Between the POST and the page that shows it, the token waits in the issuer's session only.
+    onboarded = staff_client.get(posted["Location"])
     token = unescape(onboarded.content.decode()).split("/sign-in/?token=", 1)[1].split('"', 1)[0]
     assert len(token) >= 43
     merchant_browser = Client()
