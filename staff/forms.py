@@ -89,3 +89,27 @@ class SyncRangeForm(SyncRequestForm):
             for field, message in error.problems.items():
                 self.add_error(field, message)
         return cleaned
+
+
+class LoginForm(forms.Form):
+    """Another login for an existing merchant: a person and their email address (their username)."""
+
+    contact_name = forms.CharField(
+        label="Their full name",
+        max_length=150,
+        error_messages={"required": "Enter the person’s name."},
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    email = forms.EmailField(
+        label="Their email address",
+        max_length=254,
+        help_text="It becomes their username. Each login has its own address.",
+        error_messages={
+            "required": "Enter an email address.",
+            "invalid": "Enter an email address in the form name@example.com.",
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "none"}),
+    )
+
+    def clean_email(self):
+        return email_validate_unused(self.cleaned_data["email"])

@@ -42,7 +42,8 @@ def merchants_with_status() -> QuerySet[Merchant]:
     ``status`` (a ConnectionSnapshot.Status; never_started without a Codat company),
     ``state`` (a standing.State value; empty without one), ``status_rank``, ``platform_name``,
     ``status_as_of`` (when Codat last answered), ``last_sync_code`` and ``last_sync_at`` (the
-    latest sync) and ``last_attempt_at`` (link attempts are history, not status).
+    latest sync) and the latest connection attempt's ``last_attempt_at``, ``_outcome``, ``_reason`` and
+    ``_platform`` (attempts are history, not status: the platform tried, before Codat has a connection).
     """
     latest_attempt = LinkAttempt.objects.filter(merchant=OuterRef("pk")).order_by("-started_at", "-pk")
     merchants = Merchant.objects.annotate(
@@ -53,6 +54,9 @@ def merchants_with_status() -> QuerySet[Merchant]:
         last_sync_code=F("connection_snapshot__last_sync_code"),
         last_sync_at=F("connection_snapshot__last_sync_at"),
         last_attempt_at=Subquery(latest_attempt.values("started_at")[:1]),
+        last_attempt_outcome=Subquery(latest_attempt.values("outcome")[:1]),
+        last_attempt_reason=Subquery(latest_attempt.values("failure_reason")[:1]),
+        last_attempt_platform=Subquery(latest_attempt.values("platform_name")[:1]),
     )
     return merchants.annotate(
         status_rank=Case(

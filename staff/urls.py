@@ -16,6 +16,22 @@ urlpatterns = [
         views.sign_in_link_new,
         name="sign_in_link_new",
     ),
+    path("merchants/<int:merchant_id>/logins/new/", views.login_new, name="login_new"),
+    path(
+        "merchants/<int:merchant_id>/logins/<int:user_id>/sign-in-link/email/",
+        views.sign_in_link_email,
+        name="sign_in_link_email",
+    ),
+    path(
+        "merchants/<int:merchant_id>/logins/<int:user_id>/sign-in-link/issued/",
+        views.sign_in_link_issued,
+        name="sign_in_link_issued",
+    ),
+    path(
+        "merchants/<int:merchant_id>/link/failed/<int:attempt_id>/",
+        views.AssistLinkFailedView.as_view(),
+        name="assist_failed",
+    ),
     path("merchants/<int:merchant_id>/link/", views.AssistSelectView.as_view(), name="assist_select"),
     path("merchants/<int:merchant_id>/link/start/", views.AssistLinkStartView.as_view(), name="assist_start"),
     path("merchants/<int:merchant_id>/link/return/", views.AssistLinkReturnView.as_view(), name="assist_returned"),

@@ -18,7 +18,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -36,18 +36,21 @@ from integrations.services.sync_requests import (
     sync_offer,
     sync_request_send,
 )
+from integrations.models import LinkAttempt
 from integrations.views import (
     ConnectionChangeConfirmView,
     ConnectionChangeView,
+    LinkFailedView,
     LinkReturnView,
     LinkStartView,
     SelectView,
 )
 from merchants.selectors import merchant_for_user, merchant_login_get, merchant_logins
-from merchants.services import merchant_onboard, sign_in_link_issue
+from merchants.services import merchant_login_add, merchant_onboard, sign_in_link_issue
+from merchants.tasks import send_sign_in_link_email
 
 from . import roles
-from .forms import OnboardForm, SyncRangeForm, SyncRequestForm
+from .forms import LoginForm, OnboardForm, SyncRangeForm, SyncRequestForm
 from .selectors import (
     DEFAULT_SORT,
     SORTS,
@@ -77,7 +80,7 @@ COLUMNS = [
     ("status", "Connection status", True),
     (None, "Platform", False),
     ("-last_sync", "Last sync", False),
-    (None, "Last attempt", False),
+    (None, "Last connection attempt", False),
     ("created", "Created", False),
 ]
 
@@ -128,6 +131,7 @@ def merchants(request):
     ).get_page(request.GET.get("page"))
     for merchant in page.object_list:
         merchant.status_label = Status(merchant.status).label
+        merchant.last_attempt_label = _attempt_label(merchant.last_attempt_outcome, merchant.last_attempt_reason)
     return render(
         request,
         "staff/merchants.html",
@@ -144,6 +148,17 @@ def merchants(request):
             "columns": _column_headers(sort),
         },
     )
+
+
+def _attempt_label(outcome: str | None, reason: str | None) -> str:
+    """The latest connection attempt's outcome in a few words (the merchant's page has the detail)."""
+    if not outcome:
+        return ""
+    if outcome == LinkAttempt.Outcome.FAILED:
+        return f"Failed: {LinkAttempt.Reason(reason).label}" if reason in LinkAttempt.Reason.values else "Failed"
+    if outcome == LinkAttempt.Outcome.PENDING:
+        return "In progress"
+    return "Sent to Codat"
 
 
 def _column_headers(sort: str) -> list[dict]:
@@ -379,15 +394,95 @@ def sign_in_link_new(request, merchant_id: int, user_id: int):
     return _link_issued(request, merchant=merchant, user=user, issued=issued, onboarded=False)
 
 
-def _link_issued(request, *, merchant, user, issued, onboarded: bool):
-    """The one page that ever shows a sign-in token: not cached (staff_only), not logged."""
-    url = request.build_absolute_uri(reverse("sign_in:open")) + "?" + urlencode({"token": issued.token})
-    return render(
+@staff_only(roles.ONBOARD_MERCHANT)
+@require_http_methods(["GET", "HEAD", "POST"])
+def login_new(request, merchant_id: int):
+    """Add another login to an existing merchant, with its sign-in link (shown once, as for onboarding)."""
+    merchant = _merchant_or_404(merchant_id)
+    if request.method != "POST":  # GET and HEAD show the form; only POST creates
+        return render(request, "staff/login_new.html", {"merchant": merchant, "form": LoginForm()})
+    form = LoginForm(request.POST)
+    if form.is_valid():
+        try:
+            user, issued = merchant_login_add(
+                merchant=merchant,
+                contact_name=form.cleaned_data["contact_name"],
+                email=form.cleaned_data["email"],
+                created_by=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return _link_issued(request, merchant=merchant, user=user, issued=issued, onboarded=False)
+    return render(request, "staff/login_new.html", {"merchant": merchant, "form": form}, status=400)
+
+
+@staff_only(roles.ONBOARD_MERCHANT)
+@require_http_methods(["GET", "HEAD", "POST"])
+def sign_in_link_email(request, merchant_id: int, user_id: int):
+    """Email the login a new sign-in link: the task worker issues it and sends it (the token is in
+    the email only), so staff never see it and the page answers at once."""
+    merchant = _merchant_or_404(merchant_id)
+    user = merchant_login_get(merchant=merchant, user_id=user_id)
+    if user is None:
+        raise Http404("No such login for this merchant.")
+    if request.method != "POST":  # sending voids the previous link: only ever from the button, never a HEAD
+        return render(request, "staff/method_not_allowed.html", {"merchant": merchant}, status=405)
+    if not user.email:
+        messages.error(request, "This login has no email address: issue a sign-in link and hand it over instead.")
+        return redirect("staff:merchant_detail", merchant.pk)
+    origin = f"{request.scheme}://{request.get_host()}"
+    send_sign_in_link_email.enqueue(user_id=user.pk, created_by_id=request.user.pk, origin=origin)
+    messages.success(
         request,
-        "staff/link_issued.html",
-        {"merchant": merchant, "login": user, "link": issued.link, "url": url, "onboarded": onboarded},
-        status=201,
+        f"A new sign-in link is on its way to {user.email}. The link issued before stops working when it is sent.",
     )
+    return redirect("staff:merchant_detail", merchant.pk)
+
+
+# The one-time token waits in the staff member's own session (server-side: the database
+# session store) for exactly one GET: never in a URL, a log or a re-postable response.
+SIGN_IN_LINK_SESSION_KEY = "staff:sign_in_link_to_show"
+
+
+def _link_issued(request, *, merchant, user, issued, onboarded: bool):
+    """Keep the token for the one page that shows it, and go there (post/redirect/get)."""
+    request.session[SIGN_IN_LINK_SESSION_KEY] = {
+        "merchant": merchant.pk,
+        "user": user.pk,
+        "link": issued.link.pk,
+        "token": issued.token,
+        "onboarded": onboarded,
+    }
+    return _see_other(reverse("staff:sign_in_link_issued", args=[merchant.pk, user.pk]))
+
+
+def _see_other(url: str):
+    response = HttpResponseRedirect(url)
+    response.status_code = 303  # the browser GETs the page: a reload or Back never re-posts the form
+    return response
+
+
+@staff_only(roles.ONBOARD_MERCHANT)
+@require_safe
+def sign_in_link_issued(request, merchant_id: int, user_id: int):
+    """The one page that ever shows a sign-in token, once: a reload finds it gone and offers a new one."""
+    merchant = _merchant_or_404(merchant_id)
+    user = merchant_login_get(merchant=merchant, user_id=user_id)
+    if user is None:
+        raise Http404("No such login for this merchant.")
+    pending = request.session.get(SIGN_IN_LINK_SESSION_KEY)
+    context = {"merchant": merchant, "login": user, "onboarded": False, "url": None}
+    # A HEAD (a link checker, a prefetch) must not use up the one showing.
+    if pending and (pending["merchant"], pending["user"]) == (merchant.pk, user.pk) and request.method == "GET":
+        del request.session[SIGN_IN_LINK_SESSION_KEY]
+        link = user.sign_in_links.filter(pk=pending["link"]).first()
+        context.update(
+            link=link,
+            onboarded=pending["onboarded"],
+            url=request.build_absolute_uri(reverse("sign_in:open")) + "?" + urlencode({"token": pending["token"]}),
+        )
+    return render(request, "staff/link_issued.html", context)
 
 
 # --- assisted linking: the merchant's own pages, for the merchant in the URL ---------------------
@@ -448,6 +543,13 @@ class AssistLinkStartView(AssistedMixin, LinkStartView):
 
     def get_return_url(self) -> str:
         return reverse("staff:assist_returned", args=[self.merchant.pk])
+
+    def get_failure_url(self, attempt) -> str:
+        return reverse("staff:assist_failed", args=[self.merchant.pk, attempt.pk])
+
+
+class AssistLinkFailedView(AssistedMixin, LinkFailedView):
+    assisted = True
 
 
 class AssistLinkReturnView(AssistedMixin, LinkReturnView):

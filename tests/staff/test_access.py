@@ -166,11 +166,11 @@ def test_each_action_needs_its_own_permission(client, merchant_and_user, warm_ca
 def test_the_detail_page_offers_only_what_the_staff_member_may_do(client, merchant):
     client.force_login(make_staff("viewer", group=False, permissions=[roles.VIEW_MERCHANTS]))
     html = client.get(f"/staff/merchants/{merchant.pk}/").content.decode()
-    assert "Link on their behalf" not in html and "Issue a new sign-in link" not in html
+    assert "Connect on their behalf" not in html and "Issue a new sign-in link" not in html
     assert "Onboard a merchant" not in client.get("/staff/").content.decode()
     client.force_login(make_staff("full"))
     html = client.get(f"/staff/merchants/{merchant.pk}/").content.decode()
-    assert "Link on their behalf" in html and "Issue a new sign-in link" in html
+    assert "Connect on their behalf" in html and "Issue a new sign-in link" in html
 
 
 def test_unknown_merchants_and_other_merchants_logins_are_404(staff_client, merchant_and_user):

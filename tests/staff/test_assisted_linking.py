@@ -18,8 +18,8 @@ def test_the_selection_page_with_a_banner_posting_to_the_staff_hand_off(staff_cl
     response = staff_client.get(f"/staff/merchants/{merchant.pk}/link/")
     html = unescape(response.content.decode())
     assert response.status_code == 200
-    assert "<strong>You are linking on behalf of Bean & Leaf</strong>" in html
-    assert '<div class="banner banner--assist" role="region" aria-label="Linking on a merchant’s behalf">' in html
+    assert "<strong>You are connecting on behalf of Bean & Leaf</strong>" in html
+    assert '<div class="banner banner--assist" role="region" aria-label="Connecting on a merchant’s behalf">' in html
     assert "Connect your accounting software" in html
     actions = set(re.findall(r'<form method="post" action="([^"]+)" class="tile__action"', html))
     assert actions == {f"/staff/merchants/{merchant.pk}/link/start/"}
@@ -54,7 +54,7 @@ def test_coming_back_shows_what_codat_says_and_records_the_return(staff_client, 
     response = staff_client.get(f"/staff/merchants/{merchant.pk}/link/return/")
     html = unescape(response.content.decode())
     assert response.status_code == 200
-    assert "Back from Codat" in html and "You are linking on behalf of Bean & Leaf" in html
+    assert "Back from Codat" in html and "You are connecting on behalf of Bean & Leaf" in html
     assert "Connection not finished" in html  # coming back proves nothing: Codat says PendingAuth
     assert LinkAttempt.objects.get().returned_at is not None
     assert merchant_get(merchant_id=merchant.pk).status == "not_finished"
@@ -82,7 +82,9 @@ def test_a_tampered_key_is_refused_without_minting(staff_client, merchant, warm_
 
 def test_codat_trouble_offers_a_retry_on_the_staff_hand_off(staff_client, merchant, warm_cache, sandbox_faults):
     sandbox_faults.inject("get-sync-flow-url", status=503)
-    response = staff_client.post(f"/staff/merchants/{merchant.pk}/link/start/", {"platform_key": "gbol"})
+    response = staff_client.post(f"/staff/merchants/{merchant.pk}/link/start/", {"platform_key": "gbol"}, follow=True)
+    attempt = LinkAttempt.objects.get()
+    assert response.redirect_chain == [(f"/staff/merchants/{merchant.pk}/link/failed/{attempt.pk}/", 303)]
     assert response.status_code == 502
     html = response.content.decode()
     assert f'action="/staff/merchants/{merchant.pk}/link/start/"' in html

@@ -49,10 +49,14 @@ def test_the_form_asks_for_the_four_things_with_labels(staff_client):
 
 
 def test_onboarding_creates_merchant_user_membership_and_a_link_in_one_go(staff_client, staff_user):
-    response = staff_client.post("/staff/merchants/new/", VALID)
-    assert response.status_code == 201
-    assert "no-store" in response["Cache-Control"]
+    posted = staff_client.post("/staff/merchants/new/", VALID)
     merchant = Merchant.objects.get(identifier="POS 0043 / Deli")
+    user = Membership.objects.get(merchant=merchant).user
+    shown_at = f"/staff/merchants/{merchant.pk}/logins/{user.pk}/sign-in-link/issued/"
+    assert posted.status_code == 303 and posted["Location"] == shown_at
+    response = staff_client.get(shown_at)
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
     assert merchant.name == "Corner Deli"
     user = Membership.objects.get(merchant=merchant).user
     assert user.username == "amelie.dubois@example.com"
@@ -150,13 +154,13 @@ def test_an_identifier_taken_by_a_concurrent_request_becomes_a_form_error(staff_
 
 def test_usernames_are_unique_even_when_an_email_was_reused_as_someone_elses_username(staff_client):
     User.objects.create_user(username="amelie.dubois@example.com", email="someone@else.com")
-    assert staff_client.post("/staff/merchants/new/", VALID).status_code == 201
+    assert staff_client.post("/staff/merchants/new/", VALID).status_code == 303
     assert User.objects.get(email__iexact=VALID["email"]).username == "amelie.dubois@example.com-2"
 
 
 def test_an_email_django_refuses_as_a_username_is_tidied(staff_client):
     response = staff_client.post("/staff/merchants/new/", {**VALID, "email": "o'brien@example.com"})
-    assert response.status_code == 201
+    assert response.status_code == 303
     assert User.objects.get(email="o'brien@example.com").username == "o-brien@example.com"
 
 
@@ -216,3 +220,15 @@ def test_concurrent_onboarding_with_the_same_email_is_a_form_error_not_a_second_
     from merchants.models import Merchant
 
     assert not Merchant.objects.filter(identifier="race-1").exists()
+
+
+def test_reloading_the_hand_over_page_never_onboards_again(staff_client):
+    posted = staff_client.post("/staff/merchants/new/", VALID)
+    shown = staff_client.get(posted["Location"])
+    assert "Hand over this sign-in link" in shown.content.decode()
+    reloaded = staff_client.get(posted["Location"])
+    html = unescape(reloaded.content.decode())
+    assert reloaded.status_code == 200
+    assert "already exists" not in html and "already been shown" in html and "Issue a new sign-in link" in html
+    assert issued_url(shown) not in html
+    assert counts() == (1, 2, 1, 1)  # the staff user and the merchant's login; one link

@@ -49,6 +49,43 @@ def no_horizontal_overflow(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") == 0
 
 
+def test_reload_and_back_after_onboarding_never_post_again(page, base, staff):
+    logged_in(page, base, staff, "/staff/merchants/new/")
+    page.get_by_label("Merchant name").fill("Quay Books")
+    page.get_by_label("Merchant identifier").fill("POS-9001")
+    page.get_by_label("Their first user’s full name").fill("Ada Quay")
+    page.get_by_label("Their first user’s email address").fill("ada@quay.example")
+    page.get_by_role("button", name="Create merchant and sign-in link").click()
+    page.wait_for_url(re.compile(r"/sign-in-link/issued/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hand over this sign-in link")
+    url = page.get_by_label("One-time sign-in link").input_value()
+
+    reloaded = page.reload()
+    assert reloaded.status == 200 and reloaded.request.method == "GET"
+    expect(page.get_by_role("heading", level=1)).to_have_text("This sign-in link has already been shown")
+    assert url not in page.content()
+
+    # Back: the onboarding form, fetched by GET; no "Confirm Form Resubmission", nothing posted.
+    back = page.go_back()
+    assert back.status == 200 and back.request.method == "GET"
+    assert page.url == f"{base}/staff/merchants/new/"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Onboard a merchant")
+    forward = page.go_forward()
+    assert forward.status == 200
+    expect(page.get_by_role("heading", level=1)).to_have_text("This sign-in link has already been shown")
+    assert Merchant.objects.filter(identifier="POS-9001").count() == 1
+    assert SignInLink.objects.filter(user__email="ada@quay.example").count() == 1
+
+    # The button issues a new one (voiding the first), shown once on the same kind of page.
+    page.get_by_role("button", name=re.compile("^Issue a new sign-in link")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hand over this sign-in link")
+    assert page.get_by_label("One-time sign-in link").input_value() != url
+    assert SignInLink.objects.filter(user__email="ada@quay.example", voided_at__isnull=False).count() == 1
+    for width in (WIDTHS["phone"], WIDTHS["desktop"]):
+        page.set_viewport_size({"width": width, "height": 900})
+        assert axe_violations(page) == []
+
+
 def test_onboard_a_merchant_who_signs_in_once_and_reaches_the_sync_flow(page, browser, base):
     staff_log_in(page, base)
     expect(page.get_by_role("heading", level=1)).to_have_text("Merchants")
@@ -75,7 +112,9 @@ def test_onboard_a_merchant_who_signs_in_once_and_reaches_the_sync_flow(page, br
     page.get_by_label("Their first user’s email address").fill("noor@harbour.example")
     with page.expect_response(f"{base}/staff/merchants/new/") as answer:
         page.get_by_role("button", name="Create merchant and sign-in link").click()
-    assert answer.value.status == 201
+    assert answer.value.status == 303  # post/redirect/get: the page below is a GET
+    page.wait_for_url(re.compile(r"/staff/merchants/\d+/logins/\d+/sign-in-link/issued/$"))
+    assert "token" not in page.url
     expect(page.get_by_role("heading", level=1)).to_have_text("Hand over this sign-in link")
     expect(page.get_by_role("status").first).to_contain_text("Harbour Café is set up")
     assert axe_violations(page) == []
@@ -88,6 +127,17 @@ def test_onboard_a_merchant_who_signs_in_once_and_reaches_the_sync_flow(page, br
     page.get_by_role("button", name="Copy link").click()
     expect(page.locator("#copy-status")).to_have_text("Copied.")
     assert page.evaluate("navigator.clipboard.readText()") == url
+
+    # A reload neither re-posts the onboarding ("already exists") nor shows the link again.
+    issued_page = page.url
+    reloaded = page.reload()
+    assert reloaded.status == 200 and page.url == issued_page
+    expect(page.get_by_role("heading", level=1)).to_have_text("This sign-in link has already been shown")
+    assert url not in page.content()
+    expect(page.get_by_role("button", name=re.compile("^Issue a new sign-in link"))).to_be_visible()
+    assert axe_violations(page) == []
+    screenshot(page, "staff-link-already-shown")
+    assert Merchant.objects.filter(identifier="POS-7781 / Harbour").count() == 1
 
     # the merchant, on their own device: no session, no cookies
     merchant_context = browser.new_context(viewport={"width": WIDTHS["phone"], "height": 800})
@@ -162,9 +212,9 @@ def test_assisted_linking_records_the_staff_member(page, base, merchant_and_user
     assert axe_violations(page) == []
     screenshot(page, "staff-merchant-detail")
 
-    page.get_by_role("link", name="Link on their behalf").click()
-    banner = page.get_by_role("region", name="Linking on a merchant’s behalf")
-    expect(banner).to_contain_text("You are linking on behalf of Bean & Leaf")
+    page.get_by_role("link", name="Connect on their behalf").click()
+    banner = page.get_by_role("region", name="Connecting on a merchant’s behalf")
+    expect(banner).to_contain_text("You are connecting on behalf of Bean & Leaf")
     expect(page.get_by_role("heading", level=1)).to_have_text("Connect your accounting software")
     assert axe_violations(page) == []
     screenshot(page, "staff-assist-select")
@@ -184,7 +234,7 @@ def test_assisted_linking_records_the_staff_member(page, base, merchant_and_user
     page.get_by_role("link", name="All merchants").click()
     expect(page.get_by_role("row", name=re.compile("Bean & Leaf"))).to_contain_text("Linked")
     page.get_by_role("link", name="Bean & Leaf").click()
-    history = page.get_by_role("region", name="Link attempts")
+    history = page.get_by_role("region", name="Connection attempts")
     expect(history.get_by_role("row").nth(1)).to_contain_text("Sam Okafor")
     expect(history.get_by_role("row").nth(1)).to_contain_text("staff, assisted")
     assert axe_violations(page) == []
@@ -233,3 +283,63 @@ def test_staff_pages_fit_every_width(page, base, merchant_and_user, staff):
         for path in ["/staff/", "/staff/merchants/new/", f"/staff/merchants/{merchant.pk}/", f"/staff/merchants/{merchant.pk}/link/"]:
             page.goto(f"{base}{path}")
             assert no_horizontal_overflow(page), (width, path)
+
+
+def test_add_another_login_and_email_a_sign_in_link(page, base, staff, merchant_and_user, settings):
+    from django.contrib.auth import get_user_model
+
+    from tests.webhook_helpers import run_tasks, smtp_server
+
+    merchant = merchant_and_user[0]
+    make_link_attempt_failed = LinkAttempt.objects.create(
+        merchant=merchant, platform_key="pbbf", platform_name="Exact (UK)", outcome="failed",
+        failure_reason="timeout", started_at=timezone.now(),
+    )
+    logged_in(page, base, staff, "/staff/")
+    row = page.get_by_role("row", name=re.compile("Bean & Leaf"))
+    expect(row).to_contain_text("Failed: Codat timed out")
+    expect(row).to_contain_text("Exact (UK)")
+    for width in (WIDTHS["phone"], WIDTHS["desktop"]):
+        page.set_viewport_size({"width": width, "height": 900})
+        assert axe_violations(page) == []
+    screenshot(page, "staff-list-last-attempt")
+
+    page.goto(f"{base}/staff/merchants/{merchant.pk}/")
+    page.get_by_role("link", name="Add another login").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Add another login for Bean & Leaf")
+    page.get_by_role("button", name="Add login and sign-in link").click()
+    expect(page.get_by_role("alert")).to_contain_text("Enter the person’s name.")
+    for width in (WIDTHS["phone"], WIDTHS["desktop"]):
+        page.set_viewport_size({"width": width, "height": 900})
+        assert axe_violations(page) == []
+    screenshot(page, "staff-login-new-errors")
+    page.get_by_label("Their full name").fill("Ravi Shah")
+    page.get_by_label("Their email address").fill("ravi@bean.example")
+    page.get_by_role("button", name="Add login and sign-in link").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hand over this sign-in link")
+    assert page.reload().status == 200
+    expect(page.get_by_role("heading", level=1)).to_have_text("This sign-in link has already been shown")
+
+    ravi = get_user_model().objects.get(email="ravi@bean.example")
+    with smtp_server() as (inbox, port):
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        page.get_by_role("link", name="Go to Bean & Leaf").click()
+        page.get_by_role("button", name="Email a new sign-in link to ravi@bean.example").click()
+        expect(page.get_by_role("status").first).to_contain_text("A new sign-in link is on its way to ravi@bean.example")
+        for width in (WIDTHS["phone"], WIDTHS["desktop"]):
+            page.set_viewport_size({"width": width, "height": 900})
+            assert axe_violations(page) == []
+        screenshot(page, "staff-merchant-logins")
+        run_tasks()
+        [(recipients, message)] = inbox.messages
+    assert recipients == ["ravi@bean.example"]
+    url = re.search(rf"{re.escape(base)}/sign-in/\?token=\S+", message).group(0)
+    merchant_page = page.context.browser.new_context().new_page()
+    try:
+        merchant_page.goto(url)
+        expect(merchant_page.get_by_role("heading", level=1)).to_have_text("Set your password")
+    finally:
+        merchant_page.context.close()
+    assert SignInLink.objects.filter(user=ravi, voided_at__isnull=False).count() == 1

@@ -191,7 +191,7 @@ def test_the_detail_page_shows_the_connection_the_last_syncs_and_history_without
     sync_ids = [s["syncId"] for s in controls.describe(linked)["syncs"]]
     assert all(sync_id in html for sync_id in sync_ids)
     assert "The user cancelled authorisation." in html and "Sandbox POS" in html  # connection history
-    assert "Link attempts" in html
+    assert "Connection attempts" in html
 
 
 def test_merchants_never_see_codats_exception_message(staff_client, merchant_and_user, linked):
