@@ -16,13 +16,18 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev]"
 	@touch $(STAMP)
 
+# Quiet set-up (one line for the logo warm-up), then the logins last, just above the server's own lines.
 run: install
-	$(BIN)/python manage.py migrate --noinput
-	@$(BIN)/python manage.py refresh_branding || echo "Branding cache not fully warmed; pages fall back to monograms until it is."
-	@$(BIN)/python manage.py ensure_demo_merchant
-	@$(BIN)/python manage.py bind_companies "Demo Linked Ltd." >/dev/null && \
-	  $(BIN)/python manage.py sandbox_link "Demo Linked Ltd." gbol --tenant "Demo Bakery Ltd" --sync 2000 >/dev/null || \
-	  echo "The linked demo merchant could not be linked in the sandbox."
+	@$(BIN)/python manage.py migrate --noinput -v 0
+	@$(BIN)/python manage.py refresh_branding -v 0 || echo "Pages show monograms until the branding cache is warm."
+	@logins=$$($(BIN)/python manage.py ensure_demo_merchant) || exit 1; \
+	  LOG_LEVEL=WARNING $(BIN)/python manage.py bind_companies "Demo Linked Ltd." >/dev/null && \
+	  LOG_LEVEL=WARNING $(BIN)/python manage.py sandbox_link "Demo Linked Ltd." gbol --tenant "Demo Bakery Ltd" --sync 2000 >/dev/null || \
+	  echo "The linked demo merchant could not be linked in the sandbox."; \
+	  echo ""; \
+	  echo "Log in at http://$(HOST):$(PORT)/accounts/login/"; \
+	  echo "  $$logins"; \
+	  echo "  POS staff (/staff/) or an operator (/admin/): $(BIN)/python manage.py create_staff EMAIL --name \"NAME\" [--operator]"
 	@echo ""
 	@echo "Commerce Portal is starting on http://$(HOST):$(PORT)/ with its task worker  (Ctrl-C to stop)"
 	@$(BIN)/python manage.py db_worker --no-startup-delay & worker=$$!; \
