@@ -241,11 +241,17 @@ if "redis" in CACHES["default"]["BACKEND"].lower():
         {"socket_connect_timeout": 2, "socket_timeout": 2}
     )
 
+# Every page reads the session: from the shared cache (written through to the database) when there
+# is one, a Redis GET instead of a query. Never from per-process memory: a session ended in one
+# worker would live on in the others.
+SHARED_CACHE = "redis" in CACHES["default"]["BACKEND"].lower()
+SESSION_ENGINE = f"django.contrib.sessions.backends.{'cached_db' if SHARED_CACHE else 'db'}"
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login before a password is checked
+    "integrations.auth.MerchantPageBackend",  # last: checks passwords; loads the merchant with the user
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

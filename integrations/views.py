@@ -29,7 +29,7 @@ from merchants.selectors import merchant_for_user
 from . import logos
 from .codat import ConnectionStatus
 from .forms import LinkForm, PasswordRecheckForm
-from .models import ConnectionSnapshot, LinkAttempt, Logo
+from .models import LinkAttempt, Logo
 from .services import rate_limits
 from .services.connection_changes import ChangeFailed, ChangeRefused, connection_disconnect, connection_switch
 from .services.connections import (
@@ -37,6 +37,7 @@ from .services.connections import (
     connection_report,
     connection_standing,
     connection_tenant_keep,
+    merchant_snapshot,
 )
 from .services.link import LinkFailed, link_return, link_start
 from .services.offering import NotOffered, offered_source_type, offers
@@ -104,9 +105,7 @@ class MerchantPageView(LoginRequiredMixin, View):
     def render(self, template: str, context: dict | None = None, *, status: int = 200) -> HttpResponse:
         # A snapshot exists once the merchant has a company: then every page leads to
         # "Your connection", and a connection that broke is announced on every page.
-        snapshot = (
-            ConnectionSnapshot.objects.filter(merchant=self.merchant).values("alert_at", "platform_name").first()
-        )
+        snapshot = merchant_snapshot(self.merchant)
         context = {
             "merchant": self.merchant,
             "back_url": self.get_back_url(),
@@ -115,7 +114,7 @@ class MerchantPageView(LoginRequiredMixin, View):
             "banner_template": self.banner_template,
             "link_action": self.get_link_action(),
             "connection_url": self.get_connection_url() if snapshot else None,
-            "connection_alert": snapshot if snapshot and snapshot["alert_at"] else None,
+            "connection_alert": snapshot if snapshot and snapshot.alert_at else None,
             **(context or {}),
         }
         return render(self.request, template, context, status=status)

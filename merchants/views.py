@@ -25,8 +25,6 @@ from .services import SignInLinkUnusable, sign_in_link_redeem
 
 SESSION_KEY = "merchants.sign_in_link"
 REFUSAL_KEY = "merchants.sign_in_refusal"
-# Several authentication backends are configured: say which one vouches for this login.
-BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 @never_cache
@@ -67,7 +65,7 @@ def set_password(request):
             except SignInLinkUnusable as refusal:
                 return _refuse_from_now_on(request, refusal.state)
             request.session.pop(SESSION_KEY, None)
-            login(request, user, backend=BACKEND)
+            login(request, user, backend=settings.AUTHENTICATION_BACKENDS[-1])  # the one that checks passwords
             request.session[REFUSAL_KEY] = SignInLinkState.USED  # Back to this form says so
             return redirect(settings.LOGIN_REDIRECT_URL)  # where every merchant login lands
     return render(

@@ -72,6 +72,10 @@ def company_bind(*, merchant: Merchant, deadline: float, codat: CodatClient | No
     creation. Raises CodatError when Codat fails (nothing is bound; the next
     link start tries again) and CodatTimeoutError when the deadline passes.
     """
+    if Merchant.codat_company.is_cached(merchant):  # loaded with the login (integrations.auth)
+        loaded = getattr(merchant, "codat_company", None)
+        if loaded is not None and loaded.company_id:  # bound once, bound for good
+            return loaded.company_id
     binding = _binding_row(merchant)
     while True:
         if binding.company_id:

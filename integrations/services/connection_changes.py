@@ -49,7 +49,7 @@ from .connections import (
     connection_standing,
     report_of,
 )
-from .standing import State
+from .standing import Standing, State
 
 logger = logging.getLogger(__name__)
 
@@ -127,13 +127,14 @@ def connection_switch(*, merchant: Merchant, user, assisted: bool = False, codat
     )
 
 
-def reconnect_started(*, merchant: Merchant, user, assisted: bool, attempt: LinkAttempt) -> ConnectionChange | None:
+def reconnect_started(
+    *, merchant: Merchant, user, assisted: bool, attempt: LinkAttempt, standing: Standing | None
+) -> ConnectionChange | None:
     """Record a reconnect when a link starts on the platform of a disconnected accounting connection.
 
     Whether it ends Linked is decided on Codat's pages; the change links to its attempt, and if the
-    mint fails, reconnect_failed marks it failed.
+    mint fails, reconnect_failed marks it failed. ``standing``: the merchant's, as the link start read it.
     """
-    standing = connection_standing(merchant)
     if standing is None or standing.state != State.DISCONNECTED or standing.platform_key != attempt.platform_key:
         return None
     return ConnectionChange.objects.create(

@@ -61,9 +61,17 @@ class ConnectionReport:
 NOT_CONNECTED = ConnectionReport(standing=Standing(State.NOT_CONNECTED))
 
 
+def merchant_snapshot(merchant: Merchant) -> ConnectionSnapshot | None:
+    """The merchant's snapshot: the one loaded with the login for this request (integrations.auth),
+    else read now. None without a company."""
+    if Merchant.connection_snapshot.is_cached(merchant):
+        return getattr(merchant, "connection_snapshot", None)  # a cached "none" raises AttributeError
+    return ConnectionSnapshot.objects.filter(merchant=merchant).first()
+
+
 def connection_report(merchant: Merchant, *, wait: float | None = None) -> ConnectionReport:
     """The merchant's connection as the snapshot has it; refreshes in the background when due."""
-    snapshot = ConnectionSnapshot.objects.filter(merchant=merchant).first()
+    snapshot = merchant_snapshot(merchant)
     if snapshot is None:
         return NOT_CONNECTED  # no company: nothing to ask Codat
     if _refreshable(snapshot):
@@ -88,7 +96,7 @@ def connection_refresh_now(merchant: Merchant, *, wait: float | None = None) -> 
 
 def connection_standing(merchant: Merchant) -> Standing | None:
     """Where the merchant stands as the snapshot has it; None without a company. Never calls Codat."""
-    snapshot = ConnectionSnapshot.objects.filter(merchant=merchant).first()
+    snapshot = merchant_snapshot(merchant)
     return report_of(snapshot).standing if snapshot is not None else None
 
 

@@ -37,6 +37,7 @@ from ..models import LinkAttempt
 from .companies import company_bind
 from .connection_changes import reconnect_failed, reconnect_started
 from .connections import connection_standing
+from .standing import Standing
 from .offering import NotOffered, Offer, offer_for
 
 logger = logging.getLogger(__name__)
@@ -119,7 +120,8 @@ def link_start(
     minted) or LinkFailed (Codat trouble, or any unexpected error, which leaves the attempt failed
     as "unexpected" with its traceback logged)."""
     offer = offer_for(platform_key)
-    _refuse_a_second_platform(merchant, offer)
+    standing = connection_standing(merchant)
+    _refuse_a_second_platform(standing, offer)
     link_attempts_close_abandoned(merchant=merchant)
     attempt = LinkAttempt.objects.create(
         merchant=merchant,
@@ -129,7 +131,7 @@ def link_start(
         platform_name=offer.name,
         started_at=timezone.now(),
     )
-    reconnect_started(merchant=merchant, user=user, assisted=assisted, attempt=attempt)
+    reconnect_started(merchant=merchant, user=user, assisted=assisted, attempt=attempt, standing=standing)
     try:
         with handoff_slots.hold():
             return _mint_and_check(attempt, merchant=merchant, offer=offer, return_url=return_url,
@@ -217,13 +219,12 @@ def link_return(*, merchant: Merchant) -> LinkAttempt | None:
     return attempt
 
 
-def _refuse_a_second_platform(merchant: Merchant, offer: Offer) -> None:
+def _refuse_a_second_platform(standing: Standing | None, offer: Offer) -> None:
     """One accounting connection at a time: another platform only after Switch deleted this one.
 
     Codat fails every sync of a company with two (and peers that relinked carelessly created
     duplicates and double-posted). The snapshot says which connection the merchant has, any status.
     """
-    standing = connection_standing(merchant)
     current = standing.connection if standing is not None else None
     if current is not None and current.integration_key != offer.key:
         raise NotOffered(

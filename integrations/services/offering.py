@@ -91,7 +91,10 @@ def offers(*, wait: float | None = None) -> list[Offer]:
 def _without_missing_logos(cached: list[Offer]) -> list[Offer]:
     """A cached offering may name a logo another process has since evicted or replaced
     (per-process caches hear of it only when they run out): those tiles get the monogram
-    rather than a broken image. One indexed query."""
+    rather than a broken image. One indexed query, only where the cache is per process: a
+    shared one is dropped for everyone on refresh and evict (the page's script covers a race)."""
+    if settings.SHARED_CACHE:
+        return cached
     digests = {_digest(offer.logo_url) for offer in cached if offer.logo_url}
     if not digests:
         return cached
@@ -114,9 +117,13 @@ def offer_for(key: str) -> Offer:
         raise NotOffered("malformed", "That is not a valid platform key.")
     if key == settings.CODAT_CONNECTOR_KEY:
         raise NotOffered("connector", "That is our own connector, not a platform to link.")
-    entry = Integration.objects.filter(pk=key, source_type=offered_source_type()).first()
-    offer = _offer(entry, with_logo=False) if entry else None
-    if offer is None and not Integration.objects.exists():
+    cached = cache.get(offers_cache_key(offered_source_type()))
+    if cached is not None:  # what the merchant was just shown: no query on the hand-off's path
+        offer = next((offer for offer in cached if offer.key == key), None)
+    else:
+        entry = Integration.objects.filter(pk=key, source_type=offered_source_type()).first()
+        offer = _offer(entry, with_logo=False) if entry else None
+    if offer is None and cached is None and not Integration.objects.exists():
         offer = next((o for o in _fallback_offers() if o.key == key), None)
     if offer is None:
         raise NotOffered("unknown", "We don't offer that platform.")

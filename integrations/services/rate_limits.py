@@ -55,14 +55,15 @@ def link_start_allowed(merchant, *, assisted_by=None) -> Decision:
 
 def _take(key: str, *, limit: int, period: timedelta) -> Decision:
     now = timezone.now()
+    current = RateLimitWindow.objects.filter(key=key, started_at__gt=now - period)
+    # In the open window and under the limit: one more. The database re-checks the conditions
+    # on the row it locks, so racing processes let exactly `limit` through. (The usual case: one
+    # statement on the hand-off's path.)
+    if current.filter(count__lt=limit).update(count=F("count") + 1):
+        return Decision(True)
     # The key's row, created as a closed window the first time (get_or_create copes with two
     # processes creating it at once).
     RateLimitWindow.objects.get_or_create(key=key, defaults={"started_at": _CLOSED, "count": 0})
-    current = RateLimitWindow.objects.filter(key=key, started_at__gt=now - period)
-    # In the open window and under the limit: one more. The database re-checks the conditions
-    # on the row it locks, so racing processes let exactly `limit` through.
-    if current.filter(count__lt=limit).update(count=F("count") + 1):
-        return Decision(True)
     # The window has closed: open a new one with this start in it (one racer wins) ...
     if RateLimitWindow.objects.filter(key=key, started_at__lte=now - period).update(started_at=now, count=1):
         return Decision(True)

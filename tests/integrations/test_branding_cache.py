@@ -263,9 +263,11 @@ def test_empty_catalogue_is_not_taken_as_news(counting, sandbox_faults):
     assert Integration.objects.count() == 14
 
 
-def test_a_cached_offering_never_points_at_an_evicted_logo(merchant_client, warm_cache):
+def test_a_cached_offering_never_points_at_an_evicted_logo(merchant_client, warm_cache, settings):
     """Another process evicts Xero's logo; this process's cached offering still names it: monogram, not a 404."""
     from integrations.models import Logo
+
+    settings.SHARED_CACHE = False  # each process's own memory (the default): evictions elsewhere go unheard
 
     first = merchant_client.get("/").content.decode()
     assert len(LOGO_SRC.findall(first)) == 7
@@ -275,6 +277,18 @@ def test_a_cached_offering_never_points_at_an_evicted_logo(merchant_client, warm
     assert len(sources) == 6 and MONOGRAM.findall(html) == ["X"]
     for src in sources:
         assert merchant_client.get(src).status_code == 200  # every image on the page resolves
+
+
+def test_with_a_shared_cache_a_warm_page_asks_the_database_nothing_about_logos(merchant_client, warm_cache, settings):
+    """A shared cache (Redis) is dropped for every process on evict and refresh: no per-view check."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.SHARED_CACHE = True
+    merchant_client.get("/")
+    with CaptureQueriesContext(connection) as queries:
+        assert merchant_client.get("/").status_code == 200
+    assert not [q for q in queries.captured_queries if "integrations_logo" in q["sql"]]
 
 
 def test_tile_logos_have_empty_alt_beside_the_name_and_a_hidden_monogram_to_fall_back_to(merchant_client, warm_cache):

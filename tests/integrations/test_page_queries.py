@@ -1,0 +1,63 @@
+"""What a merchant page and a hand-off cost in round trips (issue 17): the login, membership,
+merchant, company and connection snapshot in one query (integrations.auth), the session from the
+shared cache when there is one, the offering from the cache. Counts, not timings: the benchmark
+(bench/load.py) has the timings."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from codat_sandbox import controls
+from integrations.models import CompanyBinding
+
+pytestmark = pytest.mark.django_db(transaction=True)  # snapshot refreshes run in worker threads
+
+
+def product_queries(client, method, path, data=None) -> list[str]:
+    """The queries a request makes, less the session's (one Redis GET with a shared cache, one query
+    without) and the embedded sandbox's (Codat's own work, not ours)."""
+    with CaptureQueriesContext(connection) as captured:
+        response = getattr(client, method)(path, data or {})
+    assert response.status_code in (200, 302), response.content[:300]
+    return [
+        q["sql"] for q in captured.captured_queries
+        if "django_session" not in q["sql"] and "codat_sandbox_" not in q["sql"]
+        and q["sql"].split()[0] not in ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE")  # the sandbox's transactions
+    ]
+
+
+@pytest.fixture
+def linked(merchant_client, warm_live_cache, counting, settings):
+    settings.SHARED_CACHE = True  # as in production (Redis): evictions reach every process
+    assert merchant_client.post("/link/", {"platform_key": "gbol"}).status_code == 302
+    controls.link(CompanyBinding.objects.get().company_id, "gbol")
+    assert merchant_client.get("/link/return/").status_code == 302  # reads Codat: a fresh snapshot
+    counting.paths.clear()
+    return merchant_client
+
+
+@pytest.mark.parametrize("path", ["/", "/connection/"])
+def test_a_warm_merchant_page_is_one_query_and_no_codat_call(linked, counting, path):
+    linked.get(path)  # the offering into the cache
+    queries = product_queries(linked, "get", path)
+    assert len(queries) == 1, queries
+    assert "merchants_merchant" in queries[0] and "integrations_connectionsnapshot" in queries[0]
+    assert counting.total == 0
+
+
+def test_a_hand_off_writes_its_attempt_and_reads_nothing_else(linked, counting):
+    linked.get("/")
+    queries = product_queries(linked, "post", "/link/", {"platform_key": "gbol"})
+    # the login with its merchant; one more start counted (LINK_RATE_LIMIT); abandoned attempts
+    # closed; the attempt; its outcome
+    assert [sql.split()[0] for sql in queries] == ["SELECT", "UPDATE", "UPDATE", "INSERT", "UPDATE"], queries
+    assert "integrations_ratelimitwindow" in queries[1] and "integrations_linkattempt" in queries[2]
+    assert counting.mints == 1
+
+
+def test_a_deactivated_login_is_signed_out_on_its_next_page(linked, merchant_and_user):
+    _, user = merchant_and_user
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    response = linked.get("/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
