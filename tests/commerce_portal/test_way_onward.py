@@ -5,11 +5,10 @@ import uuid
 from html import unescape
 
 import pytest
-from django.core import mail
 from django.test import Client
 
 from django_tasks_db.models import DBTaskResult
-from tests.factories import MERCHANT_PASSWORD, make_merchant, make_staff
+from tests.factories import make_merchant, make_staff
 from tests.webhook_helpers import run_tasks, smtp_server
 
 pytestmark = pytest.mark.django_db

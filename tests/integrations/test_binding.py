@@ -10,7 +10,7 @@ from django.db import connections as db_connections
 from django.test import Client
 
 from codat_sandbox import controls
-from integrations.codat import CodatTimeoutError, use_client
+from integrations.codat import CodatTimeoutError
 from integrations.models import CompanyBinding, ConnectionSnapshot, LinkAttempt
 from integrations.services.companies import company_bind, company_name
 from tests.conftest import CountingTransport, sandbox_client

@@ -7,7 +7,6 @@ import pytest
 
 from tests.conftest import start_link
 from django.core.management import call_command
-from django.test import Client
 from django.utils import timezone
 
 from integrations.codat import use_client

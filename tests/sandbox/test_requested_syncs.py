@@ -11,7 +11,7 @@ from codat_sandbox import api, controls
 from codat_sandbox.controls import ControlError
 from codat_sandbox.models import SandboxSync
 from tests.sandbox.conftest import AUTH as AUTH_HEADERS, ORIGIN, call, start
-from tests.sandbox.test_controls import AUTH, UNKNOWN, post
+from tests.sandbox.test_controls import UNKNOWN, post
 
 pytestmark = pytest.mark.django_db
 
