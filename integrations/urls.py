@@ -21,4 +21,5 @@ urlpatterns = [
     path("connection/switch/confirm/", views.ConnectionChangeConfirmView.as_view(change="switch"), name="switch_confirm"),
     path("connection/tenant/keep/", views.TenantKeepView.as_view(), name="tenant_keep"),
     re_path(r"^logos/(?P<digest>[0-9a-f]{64})\.(?P<extension>png|jpg|gif|webp|svg)$", views.logo, name="logo"),
+    path("logos/for/<str:key>/", views.logo_for, name="logo_for"),
 ]

@@ -40,7 +40,8 @@ from .services.connections import (
     merchant_snapshot,
 )
 from .services.link import LinkFailed, link_return, link_start
-from .services.offering import NotOffered, offered_source_type, offers
+from .services.offering import PLATFORM_KEY, NotOffered, offered_source_type, offers
+from .services.offering import logo_for as logo_for_platform
 from .services.standing import State
 
 logger = logging.getLogger(__name__)
@@ -425,14 +426,35 @@ def logo(request, digest: str, extension: str):
     found = Logo.objects.filter(digest=digest).only("content_type").first()
     if found is None or logos.EXTENSIONS.get(found.content_type) != extension:
         raise Http404("No such logo.")
-    etag = f'"{digest}"'
+    response = _logo_response(request, found)
+    patch_cache_control(response, public=True, max_age=31536000, immutable=True)
+    return response
+
+
+@require_safe
+def logo_for(request, key: str):
+    """A platform's logo while its first fetch is under way (a cold page's tiles point here, so the
+    page need not wait for it): waits for it within CODAT_BRANDING_COLD_WAIT, then 404, and the
+    page shows the monogram. Revalidated, not kept: the next page points at the immutable URL."""
+    # For the tiles of someone logged in: a stranger gets no request that waits.
+    if not request.user.is_authenticated or not PLATFORM_KEY.match(key):
+        raise Http404("No such platform.")
+    found = logo_for_platform(key)
+    if found is None:
+        raise Http404("No logo for this platform yet.")
+    response = _logo_response(request, found)
+    patch_cache_control(response, public=True, no_cache=True)
+    return response
+
+
+def _logo_response(request, found: Logo) -> HttpResponse:
+    etag = f'"{found.digest}"'
     if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
         response = HttpResponse(status=304)
     else:
         data = Logo.objects.values_list("data", flat=True).get(pk=found.pk)
         response = HttpResponse(bytes(data), content_type=found.content_type)
     response["ETag"] = etag
-    patch_cache_control(response, public=True, max_age=31536000, immutable=True)
     if found.content_type == "image/svg+xml":
         # Opened directly, an SVG is a document: no script, no plugins, no navigation.
         response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"

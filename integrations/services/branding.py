@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from .. import logos
@@ -46,17 +47,13 @@ def branding_refresh(key: str, *, force: bool = False, codat: CodatClient | None
         raise
 
     fetched, problems = {}, []
-    for variant in Logo.Variant.values:
-        image = branding.logo(variant)
-        if image is None:
+    images = {variant: image for variant in Logo.Variant.values if (image := branding.logo(variant))}
+    for variant, outcome in _fetch_logos(codat, images).items():
+        if isinstance(outcome, Exception):
+            problems.append(f"{variant} logo: {outcome}")
+            logger.warning("logo %s/%s rejected, keeping the fallback: %s", key, variant, outcome)
             continue
-        try:
-            content_type, data = _fetch_logo(codat, image.src)
-        except (CodatError, logos.LogoRejected) as exc:
-            problems.append(f"{variant} logo: {exc}")
-            logger.warning("logo %s/%s rejected, keeping the fallback: %s", key, variant, exc)
-            continue
-        fetched[variant] = (image, content_type, data)
+        fetched[variant] = (images[variant], *outcome)
 
     now = timezone.now()
     with transaction.atomic():
@@ -99,6 +96,34 @@ def branding_evict(key: str) -> None:
             lease_until=None,
         )
     forget_offers()
+
+
+def _fetch_logos(codat: CodatClient, images: dict) -> dict[str, tuple[str, bytes] | Exception]:
+    """Every variant's image at once (a cold page waits one round trip for them, not one each):
+    (content type, bytes) or the CodatError / LogoRejected that refused it, by variant."""
+    if len(images) < 2 or connection.in_atomic_block:
+        # Inside a transaction (a caller's, or a test's) threads of ours would not see its rows,
+        # and on SQLite would wait for its lock: one after another then.
+        return {variant: _fetch_or_error(codat, image.src) for variant, image in images.items()}
+    # Short-lived threads of our own: this already runs on the refresher's pool, and waiting on
+    # that pool from inside it could leave every thread waiting on the others.
+    with ThreadPoolExecutor(max_workers=len(images), thread_name_prefix="logo") as pool:
+        futures = {variant: pool.submit(_fetch_in_thread, codat, image.src) for variant, image in images.items()}
+        return {variant: future.result() for variant, future in futures.items()}
+
+
+def _fetch_in_thread(codat: CodatClient, url: str):
+    try:
+        return _fetch_or_error(codat, url)
+    finally:
+        connections.close_all()  # the embedded sandbox records its calls from this thread
+
+
+def _fetch_or_error(codat: CodatClient, url: str) -> tuple[str, bytes] | Exception:
+    try:
+        return _fetch_logo(codat, url)
+    except (CodatError, logos.LogoRejected) as exc:
+        return exc
 
 
 def _fetch_logo(codat: CodatClient, url: str) -> tuple[str, bytes]:

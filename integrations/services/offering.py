@@ -2,8 +2,11 @@
 
 Page views read the database only. Stale entries are served while a
 background refresh runs (stale-while-revalidate); with Codat down they are
-served as they are (stale-if-error). A cold entry holds the page at most
-CODAT_BRANDING_COLD_WAIT seconds, then the page shows a monogram instead.
+served as they are (stale-if-error). A cold catalogue holds the page at most
+CODAT_BRANDING_COLD_WAIT seconds. A cold entry's branding never holds it: the
+tile's logo points at /logos/for/<key>/, which waits (as long at most) for the
+fetch under way, so the page costs one Codat round trip, not three (catalogue,
+branding, logos); past the bound the tile shows its monogram.
 """
 
 from __future__ import annotations
@@ -77,9 +80,8 @@ def offers(*, wait: float | None = None) -> list[Offer]:
     entries = _offered_entries()
     if not entries:
         return sorted(_fallback_offers(), key=lambda offer: offer.sort_key)
-    if _ensure_branding(entries, deadline):
-        entries = _offered_entries()
-    result = sorted((_offer(entry) for entry in entries), key=lambda offer: offer.sort_key)
+    fetching = _ensure_branding(entries)
+    result = sorted((_offer(entry, fetching=entry.key in fetching) for entry in entries), key=lambda o: o.sort_key)
     expiries = [entry.branding_expires_at for entry in entries] + [catalogue_expires]
     if all(expiries):
         fresh_for = (min(expiries) - timezone.now()).total_seconds()
@@ -143,7 +145,7 @@ def _offered_entries() -> list[Integration]:
     )
 
 
-def _offer(entry: Integration, *, with_logo: bool = True) -> Offer:
+def _offer(entry: Integration, *, with_logo: bool = True, fetching: bool = False) -> Offer:
     logo = None
     if with_logo:
         by_variant = {logo.variant: logo for logo in entry.logos.all()}
@@ -156,7 +158,7 @@ def _offer(entry: Integration, *, with_logo: bool = True) -> Offer:
         logo_url=(
             reverse("integrations:logo", args=[logo.digest, logos.EXTENSIONS[logo.content_type]])
             if logo
-            else None
+            else reverse("integrations:logo_for", args=[entry.key]) if fetching and with_logo else None
         ),
         logo_alt=logo.alt if logo else "",
     )
@@ -194,23 +196,36 @@ def _ensure_catalogue(deadline: float):
     return None  # just fetched (or not): not cached this time round
 
 
-def _ensure_branding(entries: list[Integration], deadline: float) -> bool:
-    """Start refreshes that are due; wait for cold ones until the deadline. True if any were cold."""
-    cold, futures = [], []
+def _ensure_branding(entries: list[Integration]) -> set[str]:
+    """Start the refreshes that are due, without waiting for any; the keys whose first logo is on
+    its way (no logo yet, and a fetch started here or under way elsewhere)."""
+    fetching = set()
     for entry in entries:
-        if entry.branding_fetched_at is None:
-            cold.append(entry.key)
-        if _refreshable(entry.branding_expires_at, entry.branding_error_at, entry.lease_until):
-            futures.append(refresher.submit(branding.branding_refresh, entry.key))
-    if not cold:
-        return False
-    wait_futures(futures, timeout=_left(deadline))
-    # Then wait for fetches other workers are running, but not past the deadline.
-    while _left(deadline) and Integration.objects.filter(
-        key__in=cold, branding_fetched_at__isnull=True, lease_until__gt=timezone.now()
-    ).exists():
+        started = _refreshable(entry.branding_expires_at, entry.branding_error_at, entry.lease_until)
+        if started:
+            refresher.submit(branding.branding_refresh, entry.key)
+        if not entry.logos.all() and (started or is_leased(entry.lease_until)):
+            fetching.add(entry.key)
+    return fetching
+
+
+def logo_for(key: str, *, wait: float | None = None) -> Logo | None:
+    """The platform's logo (square first), waiting at most ``wait`` seconds (CODAT_BRANDING_COLD_WAIT)
+    while a fetch of it is under way; None when there is none to show."""
+    deadline = time.monotonic() + (settings.CODAT_BRANDING_COLD_WAIT if wait is None else wait)
+    while True:
+        found = {logo.variant: logo for logo in Logo.objects.filter(integration_id=key).defer("data")}
+        logo = found.get(Logo.Variant.SQUARE) or found.get(Logo.Variant.FULL)
+        if logo is not None or not _left(deadline):
+            return logo
+        # Fetched with no logo, or failed, and nobody trying again: the monogram. Never fetched
+        # yet: the refresh the page view handed to a worker may not have started; wait for it.
+        entry = Integration.objects.filter(pk=key).values("branding_fetched_at", "branding_error_at", "lease_until").first()
+        if entry is None or (
+            (entry["branding_fetched_at"] or entry["branding_error_at"]) and not is_leased(entry["lease_until"])
+        ):
+            return None
         time.sleep(POLL_SECONDS)
-    return True
 
 
 def _left(deadline: float) -> float:

@@ -136,26 +136,42 @@ def test_cold_cache_with_codat_down_shows_monograms_and_link_buttons(merchant_cl
     assert failure.status_code == 502 and "Try again" in failure.content.decode()
 
 
+PENDING_LOGO = re.compile(r'<img src="/logos/for/([a-z]{4})/" alt=""')
+
+
 @pytest.mark.django_db(transaction=True)
-def test_cold_branding_never_holds_the_page_past_the_bound(merchant_client, sandbox_faults, settings):
+def test_cold_branding_never_holds_the_page_and_its_logo_url_stops_waiting_at_the_bound(merchant_client, sandbox_faults, settings):
     settings.CODAT_BRANDING_COLD_WAIT = 0.5
     catalogue_refresh(force=True)
     sandbox_faults.inject("get-integration-branding", latency_ms=1600)  # past the bound and the check below
     started = time.monotonic()
     html = merchant_client.get("/").content.decode()
     assert time.monotonic() - started < 1.5
-    assert len(MONOGRAM.findall(html)) == 7
+    # Each tile points at its platform's logo-to-come, its monogram beside it for the page's script.
+    assert sorted(PENDING_LOGO.findall(html)) == ["fbrh", "gbol", "pbbf", "pdvj", "qhyg", "qudb", "tgff"]
+    assert html.count('<span class="monogram" aria-hidden="true" hidden>') == 7
     assert "Link your Xero account" in html
+    assert merchant_client.get("/logos/for/gbol/").status_code == 404  # the fetch outlasts the bound
+    refresher.wait_idle(timeout=5)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_cold_branding_fetched_in_time_is_shown_at_once(merchant_client, sandbox_faults):
+def test_cold_branding_is_not_waited_for_and_each_logo_url_answers_when_it_arrives(merchant_client, sandbox_faults):
+    from django.test import Client
+
     catalogue_refresh(force=True)
-    sandbox_faults.inject("get-integration-branding", latency_ms=200)  # concurrent: ~0.2 s, not 7 x 0.2
-    started = time.monotonic()
+    sandbox_faults.inject("get-integration-branding", latency_ms=200)
     html = merchant_client.get("/").content.decode()
-    assert time.monotonic() - started < 1.2
-    assert len(LOGO_SRC.findall(html)) == 7 and not MONOGRAM.findall(html)
+    assert len(PENDING_LOGO.findall(html)) == 7 and not LOGO_SRC.findall(html)
+    logo = merchant_client.get("/logos/for/gbol/")  # waits for the fetch the page started
+    square = Logo.objects.get(integration_id="gbol", variant="square")
+    assert logo.status_code == 200 and logo.content == bytes(square.data) and logo["Content-Type"] == "image/png"
+    assert logo["Cache-Control"] == "public, no-cache" and logo["ETag"] == f'"{square.digest}"'
+    assert Client().get("/logos/for/gbol/").status_code == 404  # only for someone logged in: nobody else waits
+    assert merchant_client.get("/logos/for/GBOL/").status_code == 404
+    refresher.wait_idle(timeout=5)
+    html = merchant_client.get("/").content.decode()
+    assert len(LOGO_SRC.findall(html)) == 7 and not PENDING_LOGO.findall(html)  # the immutable URLs now
 
 
 @pytest.mark.django_db(transaction=True)
