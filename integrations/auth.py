@@ -14,5 +14,8 @@ SELECT_RELATED = ("membership__merchant__connection_snapshot", "membership__merc
 
 class MerchantPageBackend(ModelBackend):
     def get_user(self, user_id):
-        user = get_user_model()._default_manager.select_related(*SELECT_RELATED).filter(pk=user_id).first()
-        return user if user is not None and self.user_can_authenticate(user) else None
+        try:  # get(), not first(): no ORDER BY to compile on every request
+            user = get_user_model()._default_manager.select_related(*SELECT_RELATED).get(pk=user_id)
+        except get_user_model().DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None

@@ -13,6 +13,7 @@ import logging
 import time
 from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -52,10 +53,15 @@ class ConnectionReport:
     failing_since: datetime | None = None  # the last refresh failed (Codat down): shown as "as of"
     alerted_at: datetime | None = None  # a webhook said it broke, and the merchant was told
     connections: tuple[Connection, ...] = ()  # every connection Codat listed (commerce and accounting)
-    syncs: tuple[CompanySyncStatus, ...] = ()  # the last syncs, newest first (for staff)
     # The tenant first linked on this platform, when Codat now names another one ("You connected
     # Other Ltd; before, Bean & Leaf Ltd"); empty otherwise.
     tenant_was: str = ""
+    stored_syncs: tuple[dict, ...] = ()  # as the snapshot keeps them; see syncs
+
+    @cached_property
+    def syncs(self) -> list[CompanySyncStatus]:
+        """The last syncs, newest first (for staff): parsed when asked for, not on every merchant page."""
+        return _parsed_syncs(self.stored_syncs)
 
 
 NOT_CONNECTED = ConnectionReport(standing=Standing(State.NOT_CONNECTED))
@@ -261,10 +267,12 @@ def connection_record_sync(merchant_id: int, sync: CompanySyncStatus) -> None:
 
 def snapshot_syncs(snapshot: ConnectionSnapshot | None) -> list[CompanySyncStatus]:
     """The syncs a snapshot keeps, newest first, read back through the client's parser."""
-    if snapshot is None:
-        return []
+    return _parsed_syncs(snapshot.syncs if snapshot is not None else [])
+
+
+def _parsed_syncs(stored) -> list[CompanySyncStatus]:
     found = []
-    for item in snapshot.syncs or []:
+    for item in stored or []:
         try:
             found.append(CompanySyncStatus.from_json(item))
         except ValueError:  # a stored row the parser no longer accepts: skipped, not fatal
@@ -310,7 +318,7 @@ def report_of(snapshot: ConnectionSnapshot) -> ConnectionReport:
         failing_since=snapshot.error_at if snapshot.error_at else None,
         alerted_at=snapshot.alert_at,
         connections=tuple(connections),
-        syncs=tuple(snapshot_syncs(snapshot)),
+        stored_syncs=tuple(snapshot.syncs or ()),
         tenant_was=_tenant_was(found, snapshot.first_tenant_platform_key, snapshot.first_tenant_name),
     )
 
