@@ -32,28 +32,36 @@ def setup_django(env: dict[str, str]) -> None:
     call_command("migrate", verbosity=0)
 
 
+def session_cookies(user) -> dict[str, str]:
+    """A logged-in session cookie for ``user``."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return {settings.SESSION_COOKIE_NAME: client.cookies[settings.SESSION_COOKIE_NAME].value}
+
+
 def merchant_session() -> dict[str, str]:
     """A merchant and a logged-in session cookie for it."""
-    from django.conf import settings
     from django.contrib.auth import get_user_model
-    from django.test import Client
 
     from merchants.services import merchant_create
 
     user = get_user_model().objects.filter(username="bench").first()
     if user is None:
         _, user = merchant_create(identifier="Bench Merchant", name="Bench Merchant", username="bench", password=None)
-    client = Client()
-    client.force_login(user)
-    return {settings.SESSION_COOKIE_NAME: client.cookies[settings.SESSION_COOKIE_NAME].value}
+    return session_cookies(user)
 
 
 @contextmanager
 def gunicorn(env: dict[str, str], *, app: str = "commerce_portal.wsgi", workers: int | None = None,
-             threads: int = 1, port: int | None = None):
-    """gunicorn with the project's gunicorn.conf.py on this process's environment plus ``env``; yields its URL."""
+             threads: int = 1, port: int | None = None, **options):
+    """gunicorn with the project's gunicorn.conf.py on this process's environment plus ``env``; yields its URL.
+
+    Other ``options`` (``log_paths``) go to tests/servers.gunicorns as they are."""
     with servers.gunicorn({**os.environ, **env, "PYTHONPATH": str(ROOT)}, app=app, workers=workers,
-                          threads=threads, port=port) as url:
+                          threads=threads, port=port, **options) as url:
         yield url
 
 
