@@ -202,9 +202,11 @@ def test_a_logo_that_stops_resolving_falls_back_to_the_monogram(page, base):
 
 
 @pytest.mark.usefixtures("signed_in")
-def test_a_logo_evicted_before_the_page_is_served_is_a_monogram_already(page, base):
+def test_a_logo_evicted_before_the_page_is_served_is_a_monogram_already(page, base, settings):
     """Server side: the row is gone, so the page is served with the monogram (nothing for the browser to fetch)."""
     from integrations.models import Logo
+
+    settings.SHARED_CACHE = False  # per-process caches, where another process's eviction goes unheard
 
     Logo.objects.filter(integration_id="gbol").delete()
     requested = []
@@ -271,3 +273,26 @@ def test_the_wait_keeps_other_tiles_inert_offers_a_way_out_and_passes_axe(page, 
     expect(page.locator(".tile[inert]")).to_have_count(0)
     expect(page.get_by_role("button", name="Link your Xero account")).to_be_enabled()
     assert mints() == 0
+
+
+def test_a_cold_page_shows_its_tiles_at_once_and_each_logo_as_it_arrives(page, live_server, transactional_db, merchant_and_user):
+    """Nothing cached but the catalogue: the page is served without waiting for branding; each tile's
+    logo comes from /logos/for/<key>/ once the fetch the page started brings it (issue 17)."""
+    from integrations.services import refresher
+    from integrations.services.catalogue import catalogue_refresh
+
+    catalogue_refresh(force=True)
+    faults.inject("get-integration-branding", latency_ms=300)
+    logo_answers = []
+    page.on("response", lambda r: "/logos/for/" in r.url and logo_answers.append(r.status))
+    logged_in(page, live_server.url, merchant_and_user[1])
+    expect(page.get_by_role("button", name="Link your Xero account")).to_be_visible()
+    page.wait_for_function(
+        "[...document.querySelectorAll('.tile img')].length === 7 &&"
+        " [...document.querySelectorAll('.tile img')].every(img => img.complete && img.naturalWidth > 0)"
+    )
+    assert sorted(logo_answers) == [200] * 7
+    expect(page.locator(".tile .monogram:visible")).to_have_count(0)
+    assert axe_violations(page) == []
+    refresher.wait_idle(timeout=5)
+    faults.reset()
