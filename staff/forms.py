@@ -4,7 +4,34 @@ from integrations.services.sync_requests import DateRangeError, sync_range
 from merchants.services import email_validate_unused, validate_identifier
 
 
-class OnboardForm(forms.Form):
+class LoginForm(forms.Form):
+    """Another login for an existing merchant: a person and their email address (their username)."""
+
+    contact_name = forms.CharField(
+        label="Their full name",
+        max_length=150,
+        error_messages={"required": "Enter the person’s name."},
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    email = forms.EmailField(
+        label="Their email address",
+        max_length=254,
+        help_text="It becomes their username. Each login has its own address.",
+        error_messages={
+            "required": "Enter an email address.",
+            "invalid": "Enter an email address in the form name@example.com.",
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "none"}),
+    )
+
+    def clean_email(self):
+        return email_validate_unused(self.cleaned_data["email"])
+
+
+class OnboardForm(LoginForm):
+    """A new merchant and its first login."""
+
+    field_order = ["merchant_name", "identifier", "contact_name", "email"]
     merchant_name = forms.CharField(
         label="Merchant name",
         max_length=200,
@@ -20,28 +47,15 @@ class OnboardForm(forms.Form):
         error_messages={"required": "Enter a merchant identifier."},
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "none"}),
     )
-    contact_name = forms.CharField(
-        label="Their first user’s full name",
-        max_length=150,
-        error_messages={"required": "Enter the person’s name."},
-        widget=forms.TextInput(attrs={"autocomplete": "off"}),
-    )
-    email = forms.EmailField(
-        label="Their first user’s email address",
-        max_length=254,
-        help_text="It becomes their username.",
-        error_messages={
-            "required": "Enter an email address.",
-            "invalid": "Enter an email address in the form name@example.com.",
-        },
-        widget=forms.EmailInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "none"}),
-    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contact_name"].label = "Their first user’s full name"
+        self.fields["email"].label = "Their first user’s email address"
+        self.fields["email"].help_text = "It becomes their username."
 
     def clean_identifier(self):
         return validate_identifier(self.cleaned_data["identifier"])
-
-    def clean_email(self):
-        return email_validate_unused(self.cleaned_data["email"])
 
 
 class SyncRequestForm(forms.Form):
@@ -89,27 +103,3 @@ class SyncRangeForm(SyncRequestForm):
             for field, message in error.problems.items():
                 self.add_error(field, message)
         return cleaned
-
-
-class LoginForm(forms.Form):
-    """Another login for an existing merchant: a person and their email address (their username)."""
-
-    contact_name = forms.CharField(
-        label="Their full name",
-        max_length=150,
-        error_messages={"required": "Enter the person’s name."},
-        widget=forms.TextInput(attrs={"autocomplete": "off"}),
-    )
-    email = forms.EmailField(
-        label="Their email address",
-        max_length=254,
-        help_text="It becomes their username. Each login has its own address.",
-        error_messages={
-            "required": "Enter an email address.",
-            "invalid": "Enter an email address in the form name@example.com.",
-        },
-        widget=forms.EmailInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "none"}),
-    )
-
-    def clean_email(self):
-        return email_validate_unused(self.cleaned_data["email"])

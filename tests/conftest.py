@@ -172,6 +172,18 @@ def warm_cache(db, counting, warm_catalogue):
     return counting
 
 
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server (aiosmtpd) that Django's SMTP backend sends to; yields its inbox."""
+    from tests.webhook_helpers import smtp_server
+
+    with smtp_server() as (inbox, port):
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        yield inbox
+
+
 def start_link(client, data):
     """POST a link start as a browser does: a failure answers 303 and the browser GETs the failure
     page (post/redirect/get), whose status and headers are what the merchant sees; a success is the

@@ -9,20 +9,11 @@ from django.test import Client
 
 from django_tasks_db.models import DBTaskResult
 from tests.factories import make_merchant, make_staff
-from tests.webhook_helpers import run_tasks, smtp_server
+from tests.webhook_helpers import run_tasks
 
 pytestmark = pytest.mark.django_db
 NEW_PASSWORD = "lantern-Orchard-tuesday-58"
 RESET_LINK = re.compile(r"http://testserver(/accounts/password-reset/[^/\s]+/[^/\s]+/)")
-
-
-@pytest.fixture
-def smtp(settings):
-    with smtp_server() as (inbox, port):
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-        yield inbox
 
 
 @pytest.fixture

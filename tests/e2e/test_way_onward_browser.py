@@ -9,19 +9,10 @@ from playwright.sync_api import expect
 
 from tests.browser import WIDTHS, axe_violations, screenshot
 from tests.factories import make_merchant
-from tests.webhook_helpers import run_tasks, smtp_server
+from tests.webhook_helpers import run_tasks
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 NEW_PASSWORD = "lantern-Orchard-tuesday-58"
-
-
-@pytest.fixture
-def smtp(settings):
-    with smtp_server() as (inbox, port):
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-        yield inbox
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from django.core import mail
 from codat_sandbox import controls
 from integrations.models import CompanyBinding, ConnectionSnapshot, WebhookEvent
 from integrations.services.companies import company_bind
-from tests.webhook_helpers import connection_event, run_tasks, signed, smtp_server
+from tests.webhook_helpers import connection_event, run_tasks, signed
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -37,15 +37,6 @@ def linked(merchant_and_user, warm_live_cache, counting):
     controls.link(company_id, "gbol", tenant_name="Bean & Leaf Trading Ltd")
     connection_refresh(merchant.pk, True)
     return company_id
-
-
-@pytest.fixture
-def smtp(settings):
-    with smtp_server() as (inbox, port):
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-        yield inbox
 
 
 def post(live_server, body, headers):

@@ -9,18 +9,9 @@ from django.contrib.auth import get_user_model
 from django_tasks_db.models import DBTaskResult
 from merchants.models import Membership, SignInLink
 from tests.factories import make_link_attempt, make_merchant
-from tests.webhook_helpers import run_tasks, smtp_server
+from tests.webhook_helpers import run_tasks
 
 User = get_user_model()
-
-
-@pytest.fixture
-def smtp(settings):
-    with smtp_server() as (inbox, port):
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-        yield inbox
 
 
 def text(response) -> str:
