@@ -214,13 +214,15 @@ def logo_for(key: str, *, wait: float | None = None) -> Logo | None:
     while a fetch of it is under way; None when there is none to show."""
     deadline = time.monotonic() + (settings.CODAT_BRANDING_COLD_WAIT if wait is None else wait)
     while True:
+        # The entry first, then its logos: a refresh writes both in one transaction, so logos read
+        # after an entry that says "done" are that refresh's.
+        entry = Integration.objects.filter(pk=key).values("branding_fetched_at", "branding_error_at", "lease_until").first()
         found = {logo.variant: logo for logo in Logo.objects.filter(integration_id=key).defer("data")}
         logo = found.get(Logo.Variant.SQUARE) or found.get(Logo.Variant.FULL)
         if logo is not None or not _left(deadline):
             return logo
         # Fetched with no logo, or failed, and nobody trying again: the monogram. Never fetched
         # yet: the refresh the page view handed to a worker may not have started; wait for it.
-        entry = Integration.objects.filter(pk=key).values("branding_fetched_at", "branding_error_at", "lease_until").first()
         if entry is None or (
             (entry["branding_fetched_at"] or entry["branding_error_at"]) and not is_leased(entry["lease_until"])
         ):
