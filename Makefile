@@ -17,12 +17,14 @@ $(STAMP): pyproject.toml requirements.lock
 	@touch $(STAMP)
 
 # Quiet set-up (one line for the logo warm-up), then the logins last, just above the server's own lines.
+# The linked demo is read from the sandbox once (refresh_connections), so staff see it linked at once.
 run: install
 	@$(BIN)/python manage.py migrate --noinput -v 0
 	@$(BIN)/python manage.py refresh_branding -v 0 || echo "Pages show monograms until the branding cache is warm."
 	@logins=$$($(BIN)/python manage.py ensure_demo_merchant) || exit 1; \
 	  LOG_LEVEL=WARNING $(BIN)/python manage.py bind_companies "Demo Linked Ltd." >/dev/null && \
-	  LOG_LEVEL=WARNING $(BIN)/python manage.py sandbox_link "Demo Linked Ltd." gbol --tenant "Demo Bakery Ltd" --sync 2000 >/dev/null || \
+	  LOG_LEVEL=WARNING $(BIN)/python manage.py sandbox_link "Demo Linked Ltd." gbol --tenant "Demo Bakery Ltd" --sync 2000 >/dev/null && \
+	  LOG_LEVEL=WARNING $(BIN)/python manage.py refresh_connections >/dev/null || \
 	  echo "The linked demo merchant could not be linked in the sandbox."; \
 	  echo ""; \
 	  echo "Log in at http://$(HOST):$(PORT)/accounts/login/"; \
