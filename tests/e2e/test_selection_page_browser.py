@@ -77,6 +77,9 @@ def test_a_filtered_tile_still_links(page, base):
     with page.expect_response(re.compile(r"/sandbox/sync-flow/.*/start")) as arrival:
         page.get_by_role("button", name="Link your Xero account", exact=True).click()
     assert arrival.value.status == 200
+    # The response arrives before the navigation commits: wait for it, or Back races the navigation.
+    page.wait_for_url(re.compile(r"/sandbox/sync-flow/.*/start"))
+    page.wait_for_load_state()
     # Back: the box still says "xero", and the list still agrees with it.
     page.go_back()
     page.wait_for_url(f"{base}/")
