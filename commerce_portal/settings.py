@@ -236,6 +236,8 @@ else:
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://commerce-portal")}
 CACHES["default"]["KEY_PREFIX"] = env.str("CACHE_KEY_PREFIX", default="commerce-portal")
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "commerce_portal.redis_cache.RedisCache"  # one client per pool, not per call
 if "redis" in CACHES["default"]["BACKEND"].lower():
     CACHES["default"].setdefault("OPTIONS", {}).update(
         {"socket_connect_timeout": 2, "socket_timeout": 2}
