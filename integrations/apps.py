@@ -9,3 +9,7 @@ class IntegrationsConfig(AppConfig):
 
     def ready(self):
         from . import checks  # noqa: F401  (registers the system checks)
+        from .login_cache import connect_signals
+        from .models import CompanyBinding, ConnectionSnapshot
+
+        connect_signals([CompanyBinding, ConnectionSnapshot])

@@ -5,6 +5,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from .login_cache import MerchantStateQuerySet
+
 
 class Integration(models.Model):
     """One entry of Codat's catalogue, with its cached branding.
@@ -146,6 +148,8 @@ class CompanyBinding(models.Model):
     create_requested_at = models.DateTimeField(null=True, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
 
+    objects = MerchantStateQuerySet.as_manager()  # what a login's cached entry holds (login_cache)
+
     def __str__(self):
         return f"{self.merchant_id} → {self.company_id or 'unbound'}"
 
@@ -207,6 +211,8 @@ class ConnectionSnapshot(models.Model):
     first_tenant_platform_key = models.CharField(max_length=16, blank=True)
 
     SYNCS_KEPT = 30
+
+    objects = MerchantStateQuerySet.as_manager()  # what a login's cached entry holds (login_cache)
 
     class Meta:
         indexes = [models.Index(fields=["status"]), models.Index(fields=["state"])]
