@@ -1,6 +1,7 @@
 """What a merchant page and a hand-off cost in round trips (issue 17): the login, membership,
-merchant, company and connection snapshot in one query (integrations.auth), the session from the
-shared cache when there is one, the offering from the cache. Counts, not timings: the benchmark
+merchant, company and connection snapshot in one query (integrations.auth), and none while the
+login's entry is warm in the shared cache (integrations.login_cache); the session from the shared
+cache when there is one, the offering from the cache. Counts, not timings: the benchmark
 (bench/load.py) has the timings."""
 
 import pytest
@@ -37,21 +38,24 @@ def linked(merchant_client, warm_live_cache, counting, settings):
 
 
 @pytest.mark.parametrize("path", ["/", "/connection/"])
-def test_a_warm_merchant_page_is_one_query_and_no_codat_call(linked, counting, path):
+def test_a_merchant_page_is_one_query_then_none_and_no_codat_call(linked, counting, path, merchant_and_user):
     linked.get(path)  # the offering into the cache
+    _, user = merchant_and_user
+    user.save(update_fields=["first_name"])  # the login's cached entry forgotten
     queries = product_queries(linked, "get", path)
     assert len(queries) == 1, queries
     assert "merchants_merchant" in queries[0] and "integrations_connectionsnapshot" in queries[0]
+    assert product_queries(linked, "get", path) == []  # the login's entry is warm
     assert counting.total == 0
 
 
 def test_a_hand_off_writes_its_attempt_and_reads_nothing_else(linked, counting):
     linked.get("/")
     queries = product_queries(linked, "post", "/link/", {"platform_key": "gbol"})
-    # the login with its merchant; one more start counted (LINK_RATE_LIMIT); abandoned attempts
-    # closed; the attempt; its outcome
-    assert [sql.split()[0] for sql in queries] == ["SELECT", "UPDATE", "UPDATE", "INSERT", "UPDATE"], queries
-    assert "integrations_ratelimitwindow" in queries[1] and "integrations_linkattempt" in queries[2]
+    # (the login with its merchant from the cache, warm since the page) one more start counted
+    # (LINK_RATE_LIMIT); abandoned attempts closed; the attempt; its outcome
+    assert [sql.split()[0] for sql in queries] == ["UPDATE", "UPDATE", "INSERT", "UPDATE"], queries
+    assert "integrations_ratelimitwindow" in queries[0] and "integrations_linkattempt" in queries[1]
     assert counting.mints == 1
 
 
