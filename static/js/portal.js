@@ -4,8 +4,10 @@
 
   // A double-click must not cost two single-use codes, two sync requests or two calls that change
   // a connection: once a form marked data-single-submit is submitted, further submissions of any
-  // such form are ignored. The server holds this too; this spares a click. The busy label is
-  // data-busy-label, or data-single-submit's own value.
+  // such form are ignored. The server holds this too; this spares a click. The busy label
+  // (data-busy-label, or data-single-submit's own value) goes on the button that submitted: the
+  // selection page's one form has a button per platform. aria-disabled, not disabled, so that
+  // the button's platform_key is still sent.
   var submitting = false;
   document.addEventListener("submit", function (event) {
     var form = event.target;
@@ -15,10 +17,10 @@
     document.querySelectorAll("form[data-single-submit] button[type=submit]").forEach(function (button) {
       button.setAttribute("aria-disabled", "true");
     });
-    var button = form.querySelector("button[type=submit]");
+    var button = event.submitter || form.querySelector("button[type=submit]");
     var busy = form.getAttribute("data-busy-label") || form.getAttribute("data-single-submit") || "Opening…";
     if (button) { button.dataset.label = button.textContent; button.textContent = busy; button.setAttribute("aria-label", button.dataset.label); }
-    if (form.hasAttribute("data-link-name")) linkWaitStart(form);
+    if (button && button.hasAttribute("data-link-name")) linkWaitStart(button);
   });
 
   // Waiting for Codat is never silent: say what is happening (a live region), keep the other
@@ -26,15 +28,15 @@
   // loading indicator is all there is, and the server's deadline still holds.
   var WAY_OUT_AFTER_MS = 6000;
   var wayOutTimer = null;
-  function linkWaitStart(form) {
-    var status = form.querySelector("[data-link-wait]");
-    var tile = form.closest(".tile");
+  function linkWaitStart(button) {
+    var tile = button.closest(".tile");
+    var status = tile && tile.querySelector("[data-link-wait]");
     if (!status) return;
-    status.textContent = "Opening the " + form.getAttribute("data-link-name") +
+    status.textContent = "Opening the " + button.getAttribute("data-link-name") +
       " set-up at Codat. This can take a few seconds; please keep this page open.";
     status.classList.add("link-wait--active");
     document.querySelectorAll(".tile").forEach(function (other) { if (other !== tile) other.inert = true; });
-    if (tile) tile.setAttribute("aria-busy", "true");
+    tile.setAttribute("aria-busy", "true");
     wayOutTimer = window.setTimeout(function () {
       var more = document.createElement("span");
       more.className = "link-wait__more";

@@ -21,7 +21,7 @@ def test_the_selection_page_with_a_banner_posting_to_the_staff_hand_off(staff_cl
     assert "<strong>You are connecting on behalf of Bean & Leaf</strong>" in html
     assert '<div class="banner banner--assist" role="region" aria-label="Connecting on a merchant’s behalf">' in html
     assert "Connect your accounting software" in html
-    actions = set(re.findall(r'<form method="post" action="([^"]+)" class="tile__action"', html))
+    actions = set(re.findall(r'<form method="post" action="([^"]+)" class="tiles-form"', html))
     assert actions == {f"/staff/merchants/{merchant.pk}/link/start/"}
     assert "Link your Xero account" in html
     assert warm_cache.mints == 0
