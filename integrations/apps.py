@@ -9,7 +9,8 @@ class IntegrationsConfig(AppConfig):
 
     def ready(self):
         from . import checks  # noqa: F401  (registers the system checks)
-        from .login_cache import connect_signals
-        from .models import CompanyBinding, ConnectionSnapshot
+        from . import changes, login_cache
+        from .models import CompanyBinding, ConnectionSnapshot, LinkAttempt
 
-        connect_signals([CompanyBinding, ConnectionSnapshot])
+        changes.connect_signals(state=[CompanyBinding, ConnectionSnapshot], history=[LinkAttempt])
+        login_cache.connect_signals()

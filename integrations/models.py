@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from .login_cache import MerchantStateQuerySet
+from .changes import AttemptQuerySet, MerchantStateQuerySet
 
 
 class Integration(models.Model):
@@ -110,6 +110,8 @@ class LinkAttempt(models.Model):
     mints = models.PositiveSmallIntegerField(default=0)
     returned_at = models.DateTimeField(null=True, blank=True)
 
+    objects = AttemptQuerySet.as_manager()  # its UPDATEs tell staff's merchant list (changes.py)
+
     class Meta:
         ordering = ["-started_at"]
         indexes = [models.Index(fields=["merchant", "-started_at"])]
@@ -148,7 +150,7 @@ class CompanyBinding(models.Model):
     create_requested_at = models.DateTimeField(null=True, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
 
-    objects = MerchantStateQuerySet.as_manager()  # what a login's cached entry holds (login_cache)
+    objects = MerchantStateQuerySet.as_manager()  # its UPDATEs tell the caches (changes.py)
 
     def __str__(self):
         return f"{self.merchant_id} → {self.company_id or 'unbound'}"
@@ -212,7 +214,7 @@ class ConnectionSnapshot(models.Model):
 
     SYNCS_KEPT = 30
 
-    objects = MerchantStateQuerySet.as_manager()  # what a login's cached entry holds (login_cache)
+    objects = MerchantStateQuerySet.as_manager()  # its UPDATEs tell the caches (changes.py)
 
     class Meta:
         indexes = [models.Index(fields=["status"]), models.Index(fields=["state"])]
