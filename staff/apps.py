@@ -8,3 +8,6 @@ class StaffConfig(AppConfig):
 
     def ready(self):
         from . import checks  # noqa: F401  (registers the system checks)
+        from .list_cache import connect_signals
+
+        connect_signals()

@@ -20,6 +20,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -50,6 +51,7 @@ from merchants.services import merchant_login_add, merchant_onboard, sign_in_lin
 from merchants.tasks import send_sign_in_link_email
 
 from . import roles
+from .list_cache import cached_listing
 from .forms import LoginForm, OnboardForm, SyncRangeForm, SyncRequestForm
 from .selectors import (
     DEFAULT_SORT,
@@ -126,16 +128,16 @@ def merchants(request):
     attention = request.GET.get("attention") == "1"
     sort = request.GET.get("sort", DEFAULT_SORT)
     sort = sort if sort in SORTS else DEFAULT_SORT
-    page = Paginator(
-        merchant_list(search=search, status=status, attention=attention, sort=sort), PAGE_SIZE
-    ).get_page(request.GET.get("page"))
-    for merchant in page.object_list:
-        merchant.status_label = Status(merchant.status).label
-        merchant.last_attempt_label = _attempt_label(merchant.last_attempt_outcome, merchant.last_attempt_reason)
-    return render(
-        request,
-        "staff/merchants.html",
-        {
+    can_onboard = request.user.has_perm(roles.ONBOARD_MERCHANT)
+
+    def render_listing() -> str:
+        page = Paginator(
+            merchant_list(search=search, status=status, attention=attention, sort=sort), PAGE_SIZE
+        ).get_page(request.GET.get("page"))
+        for merchant in page.object_list:
+            merchant.status_label = Status(merchant.status).label
+            merchant.last_attempt_label = _attempt_label(merchant.last_attempt_outcome, merchant.last_attempt_reason)
+        return render_to_string("staff/_merchant_list.html", {  # with the request: {% querystring %} reads it
             "page": page,
             "search": search,
             "status": status,
@@ -143,9 +145,24 @@ def merchants(request):
             "time_zone": settings.STAFF_TIME_ZONE,
             "sort": sort,
             "sort_label": SORT_LABELS[sort],
-            "sort_choices": SORT_LABELS.items(),
             "status_choices": Status.choices,
             "columns": _column_headers(sort),
+            "can_onboard": can_onboard,
+        }, request=request)
+
+    # Everything the listing depends on besides the rows: the whole query string (the page's links keep it).
+    key = (sorted(request.GET.lists()), settings.STAFF_TIME_ZONE, can_onboard)
+    return render(
+        request,
+        "staff/merchants.html",
+        {
+            "listing": cached_listing(key, render_listing),
+            "search": search,
+            "status": status,
+            "attention": attention,
+            "sort": sort,
+            "sort_choices": SORT_LABELS.items(),
+            "status_choices": Status.choices,
         },
     )
 
