@@ -24,6 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_safe
 
+from commerce_portal.fixed_urls import fixed_url
 from merchants.selectors import merchant_for_user
 
 from . import logos
@@ -85,23 +86,23 @@ class MerchantPageView(LoginRequiredMixin, View):
         return render(self.request, "integrations/no_merchant.html", status=403)
 
     def get_back_url(self) -> str:
-        return reverse("integrations:select")
+        return fixed_url("integrations:select")
 
     def get_connection_url(self) -> str:
-        return reverse("integrations:connection")
+        return fixed_url("integrations:connection")
 
     def get_link_action(self) -> str:
-        return reverse("integrations:link_start")
+        return fixed_url("integrations:link_start")
 
     # Where the connection changes live: the merchant's own, or staff's for the merchant in the URL.
     def get_change_url(self, change: str) -> str:
-        return reverse(f"integrations:{change}")
+        return fixed_url(f"integrations:{change}")
 
     def get_change_action(self, change: str) -> str:
-        return reverse(f"integrations:{change}_confirm")
+        return fixed_url(f"integrations:{change}_confirm")
 
     def get_tenant_keep_action(self) -> str:
-        return reverse("integrations:tenant_keep")
+        return fixed_url("integrations:tenant_keep")
 
     def render(self, template: str, context: dict | None = None, *, status: int = 200) -> HttpResponse:
         # A snapshot exists once the merchant has a company: then every page leads to
@@ -218,7 +219,7 @@ class LinkStartView(MerchantPageView):
         return response
 
     def get_return_url(self) -> str:
-        return reverse("integrations:link_return")
+        return fixed_url("integrations:link_return")
 
     def get_failure_url(self, attempt) -> str:
         return reverse("integrations:link_failed", args=[attempt.pk])
