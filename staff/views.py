@@ -130,14 +130,14 @@ def merchants(request):
     sort = sort if sort in SORTS else DEFAULT_SORT
     can_onboard = request.user.has_perm(roles.ONBOARD_MERCHANT)
 
-    def render_listing() -> str:
+    def render_content() -> str:
         page = Paginator(
             merchant_list(search=search, status=status, attention=attention, sort=sort), PAGE_SIZE
         ).get_page(request.GET.get("page"))
         for merchant in page.object_list:
             merchant.status_label = Status(merchant.status).label
             merchant.last_attempt_label = _attempt_label(merchant.last_attempt_outcome, merchant.last_attempt_reason)
-        return render_to_string("staff/_merchant_list.html", {  # with the request: {% querystring %} reads it
+        return render_to_string("staff/_merchants_content.html", {  # with the request: {% querystring %} reads it
             "page": page,
             "search": search,
             "status": status,
@@ -145,26 +145,16 @@ def merchants(request):
             "time_zone": settings.STAFF_TIME_ZONE,
             "sort": sort,
             "sort_label": SORT_LABELS[sort],
+            "sort_choices": SORT_LABELS.items(),
             "status_choices": Status.choices,
             "columns": _column_headers(sort),
             "can_onboard": can_onboard,
         }, request=request)
 
-    # Everything the listing depends on besides the rows: the whole query string (the page's links keep it).
+    # What the page's content depends on besides the rows: the whole query string (its links keep it),
+    # the zone of its times, and whether the viewer may onboard.
     key = (sorted(request.GET.lists()), settings.STAFF_TIME_ZONE, can_onboard)
-    return render(
-        request,
-        "staff/merchants.html",
-        {
-            "listing": cached_listing(key, render_listing),
-            "search": search,
-            "status": status,
-            "attention": attention,
-            "sort": sort,
-            "sort_choices": SORT_LABELS.items(),
-            "status_choices": Status.choices,
-        },
-    )
+    return render(request, "staff/merchants.html", {"content": cached_listing(key, render_content)})
 
 
 def _attempt_label(outcome: str | None, reason: str | None) -> str:
