@@ -24,6 +24,7 @@ from commerce_portal import token_cache
 from merchants.models import Membership, Merchant
 
 from . import changes
+from .services.connections import snapshot_parse_ahead
 
 
 def _token_key(user_id) -> str:
@@ -37,8 +38,12 @@ def cached_login(user_id, load: Callable[[], object | None]):
 
     def build():
         user = load()
-        if user is not None and not getattr(user, "membership", None):
+        membership = getattr(user, "membership", None) if user is not None else None
+        if user is not None and membership is None:
             user.get_all_permissions()  # staff and operators: their permissions travel with them
+        snapshot = getattr(membership.merchant, "connection_snapshot", None) if membership else None
+        if snapshot is not None:
+            snapshot_parse_ahead(snapshot)  # and a merchant's standing, parsed
         return user
 
     return token_cache.cached(_token_key(user_id), f"login:{user_id}", build)
