@@ -1,25 +1,10 @@
-"""The staff pages' time formats, written out by hand for speed, say what Django's formatter says."""
+"""The staff pages' times: in the staff zone, with UTC on hover (the formats: tests/commerce_portal/test_dates.py)."""
 
 from datetime import datetime, timedelta, timezone as dt_timezone
 
-import pytest
 from django.utils import timezone
-from django.utils.dateformat import format as date_format
 
-from staff.templatetags.staff_times import _FORMATS, when
-
-MOMENTS = [
-    datetime(2026, 1, 1, 0, 0, tzinfo=dt_timezone.utc),
-    datetime(2026, 12, 31, 23, 59, tzinfo=dt_timezone.utc),
-    datetime(2027, 5, 9, 7, 5, tzinfo=dt_timezone.utc),
-] + [datetime(2026, month, 15, 13, 30, tzinfo=dt_timezone.utc) for month in range(1, 13)]
-
-
-@pytest.mark.parametrize("fmt", sorted(_FORMATS))
-def test_each_fast_format_matches_djangos(fmt):
-    for moment in MOMENTS:
-        assert _FORMATS[fmt](moment) == date_format(moment, fmt)
-
+from staff.templatetags.staff_times import when
 
 def test_when_shows_the_staff_zone_with_utc_on_hover(settings):
     with timezone.override("Pacific/Auckland"):
