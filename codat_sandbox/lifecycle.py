@@ -92,6 +92,11 @@ def connection_ensure(company: SandboxCompany, platform_key: str) -> SandboxConn
     An existing one is reused whatever its status, so reconnecting keeps its id: Codat's
     Sync Flow re-authorises the same connection.
     """
+    # Every mint after a company's first finds both: one read, no transaction (it runs on the
+    # app's own cores in-process, so its cost is not only Codat's).
+    existing = SandboxConnection.objects.filter(company=company, platform_key=platform_key).first()
+    if existing is not None:
+        return existing
     try:
         with transaction.atomic():
             connection, created = SandboxConnection.objects.get_or_create(company=company, platform_key=platform_key)

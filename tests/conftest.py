@@ -19,7 +19,7 @@ from codat_sandbox.transport import SandboxTransport
 from integrations.codat import CodatClient, use_client
 from integrations.codat.factory import IN_PROCESS_ORIGIN as SANDBOX_ORIGIN, default_user_agent
 from integrations.models import CatalogueState, Integration, Logo
-from integrations.services import refresher
+from integrations.services import refresher, side_writes
 from integrations.services.offers_cache import forget_offers
 from integrations.services.refresh_all import branding_refresh_all
 from tests.factories import MERCHANT_PASSWORD, make_merchant, make_staff
@@ -81,6 +81,7 @@ def _isolation(settings):
     yield
     # Background refreshes must not outlive the test that started them.
     refresher.wait_idle(timeout=10)
+    side_writes.shutdown()  # nor their writes, and no connection of theirs stays open
     cache.clear()
 
 

@@ -34,6 +34,7 @@ from ..codat import (
 from merchants.models import Merchant
 
 from ..models import LinkAttempt
+from . import side_writes
 from .companies import company_bind
 from .connection_changes import reconnect_failed, reconnect_started
 from .connections import connection_standing
@@ -48,6 +49,7 @@ ARRIVAL_MARGIN = 1 / 3
 # gunicorn's timeout, a deploy, the OOM killer): nothing will ever finish it.
 ABANDONED_AFTER = timedelta(seconds=60)
 Reason = LinkAttempt.Reason
+Outcome = LinkAttempt.Outcome
 
 
 @dataclass
@@ -122,8 +124,7 @@ def link_start(
     offer = offer_for(platform_key)
     standing = connection_standing(merchant)
     _refuse_a_second_platform(standing, offer)
-    link_attempts_close_abandoned(merchant=merchant)
-    attempt = LinkAttempt.objects.create(
+    attempt = LinkAttempt(
         merchant=merchant,
         user=user,
         assisted=assisted,
@@ -131,32 +132,68 @@ def link_start(
         platform_name=offer.name,
         started_at=timezone.now(),
     )
-    reconnect_started(merchant=merchant, user=user, assisted=assisted, attempt=attempt, standing=standing)
+    # Recorded while Codat mints, on a connection of its own; the attempt is only read or
+    # written again once recorded (a failed INSERT raises here: no outcome without its attempt).
+    recording = side_writes.submit(_record, attempt, standing=standing)
+    minted = _mint_guarded(merchant=merchant, offer=offer, return_url=return_url,
+                           request_host=request_host, codat=codat or get_codat_client())
+    recording.result()
+    if isinstance(minted, _NotMinted):
+        raise _failed(attempt, minted) from minted.codat_error
+    attempt.mints = minted.mints
+    _finish(attempt, outcome=Outcome.REDIRECTED if minted.mints == 1 else Outcome.REDIRECTED_AFTER_REMINT)
+    return StartedLink(url=minted.url, attempt=attempt)
+
+
+def _record(attempt: LinkAttempt, *, standing: Standing | None) -> None:
+    """The attempt's writes before its outcome: the merchant's abandoned attempts closed, the
+    attempt inserted (pending: a worker killed from here on leaves it to be closed as abandoned),
+    and a reconnect noted when it is one."""
+    link_attempts_close_abandoned(merchant=attempt.merchant)
+    attempt.save(force_insert=True)
+    reconnect_started(merchant=attempt.merchant, user=attempt.user, assisted=attempt.assisted,
+                      attempt=attempt, standing=standing)
+
+
+@dataclass(frozen=True)
+class _Minted:
+    url: str = field(repr=False)  # carries the one-time code
+    mints: int
+
+
+@dataclass(frozen=True)
+class _NotMinted:
+    """Why no usable URL: written to the attempt once it is recorded."""
+
+    reason: str
+    mints: int = 0
+    codat_error: CodatError | None = None
+    unexpected: Exception | None = None  # a bug: logged with its traceback
+    retry_after: float | None = None
+
+
+def _mint_guarded(*, merchant, offer, return_url, request_host, codat) -> _Minted | _NotMinted:
+    """The mint within this process's slot cap; never raises."""
     try:
         with handoff_slots.hold():
-            return _mint_and_check(attempt, merchant=merchant, offer=offer, return_url=return_url,
-                                   request_host=request_host, codat=codat or get_codat_client())
+            return _mint(merchant=merchant, offer=offer, return_url=return_url, request_host=request_host,
+                         codat=codat)
     except SlotsFull:
-        failed = _failed(attempt, reason=Reason.BUSY)
-        failed.retry_after = BUSY_RETRY_AFTER
-        raise failed from None
-    except LinkFailed:
-        raise
-    except Exception:
+        return _NotMinted(Reason.BUSY, retry_after=BUSY_RETRY_AFTER)
+    except Exception as exc:
         # A bug or an answer nobody foresaw: the merchant gets the error page, the attempt an
         # outcome, and we the traceback.
-        logger.exception("link attempt %s for merchant %s failed unexpectedly", attempt.pk, merchant.pk)
-        raise _failed(attempt, reason=Reason.UNEXPECTED) from None
+        return _NotMinted(Reason.UNEXPECTED, unexpected=exc)
 
 
-def _mint_and_check(attempt, *, merchant, offer, return_url, request_host, codat) -> StartedLink:
+def _mint(*, merchant, offer, return_url, request_host, codat) -> _Minted | _NotMinted:
     commerce_key, accounting_key = _start_keys(offer.key)
     usable_age = settings.CODAT_SYNC_FLOW_CODE_TTL * (1 - ARRIVAL_MARGIN)
     deadline = time.monotonic() + settings.CODAT_HANDOFF_TIMEOUT
     try:
         company_id = company_bind(merchant=merchant, deadline=deadline, codat=codat)
     except CodatError as exc:
-        raise _failed(attempt, exc) from None
+        return _not_minted(exc, mints=0)
     for mint in (1, 2):
         try:
             minted = codat.get_sync_flow_url(
@@ -167,24 +204,16 @@ def _mint_and_check(attempt, *, merchant, offer, return_url, request_host, codat
                 deadline=deadline,
             )
         except CodatError as exc:
-            attempt.mints = mint
-            raise _failed(attempt, exc) from None
-        attempt.mints = mint
+            return _not_minted(exc, mints=mint)
         age = time.monotonic() - minted.requested_at
         if age <= usable_age:
             if not _parsable(minted.url):
-                raise _failed(attempt, reason=Reason.BAD_RESPONSE)
+                return _NotMinted(Reason.BAD_RESPONSE, mints=mint)
             if not _trusted_host(minted.url, request_host):
-                raise _failed(attempt, reason=Reason.UNTRUSTED_HOST)
-            _finish(
-                attempt,
-                outcome=LinkAttempt.Outcome.REDIRECTED
-                if mint == 1
-                else LinkAttempt.Outcome.REDIRECTED_AFTER_REMINT,
-            )
-            return StartedLink(url=minted.url, attempt=attempt)
-        logger.info("link attempt %s: code %.2fs old on arrival, over %.2fs", attempt.pk, age, usable_age)
-    raise _failed(attempt, reason=Reason.STALE_CODE)
+                return _NotMinted(Reason.UNTRUSTED_HOST, mints=mint)
+            return _Minted(url=minted.url, mints=mint)
+        logger.info("link start for merchant %s: code %.2fs old on arrival, over %.2fs", merchant.pk, age, usable_age)
+    return _NotMinted(Reason.STALE_CODE, mints=2)
 
 
 def link_attempts_close_abandoned(*, merchant: Merchant | None = None) -> int:
@@ -271,24 +300,30 @@ _FAILURES: list[tuple[type[CodatError], str]] = [
 ]
 
 
-def _failed(attempt, exc: CodatError | None = None, *, reason=None) -> LinkFailed:
-    retry_after = None
-    if exc is not None:
-        reason = next(r for kind, r in _FAILURES if isinstance(exc, kind))
-        retry_after = getattr(exc, "retry_after", None)
-        attempt.correlation_id = getattr(exc, "correlation_id", "")[:100]
-    attempt.failure_reason = reason
-    _finish(attempt, outcome=LinkAttempt.Outcome.FAILED)
+def _not_minted(exc: CodatError, *, mints: int) -> _NotMinted:
+    reason = next(r for kind, r in _FAILURES if isinstance(exc, kind))
+    return _NotMinted(reason, mints=mints, codat_error=exc, retry_after=getattr(exc, "retry_after", None))
+
+
+def _failed(attempt: LinkAttempt, failure: _NotMinted) -> LinkFailed:
+    if failure.unexpected is not None:
+        logger.error("link attempt %s for merchant %s failed unexpectedly", attempt.pk, attempt.merchant_id,
+                     exc_info=failure.unexpected)
+    exc = failure.codat_error
+    attempt.mints = failure.mints
+    attempt.failure_reason = failure.reason
+    attempt.correlation_id = getattr(exc, "correlation_id", "")[:100]
+    _finish(attempt, outcome=Outcome.FAILED)
     reconnect_failed(attempt)
     logger.warning(
         "link attempt %s for merchant %s to %s failed: %s%s",
         attempt.pk,
         attempt.merchant_id,
         attempt.platform_key,
-        reason,
+        failure.reason,
         f" ({exc})" if exc else "",
     )
-    return LinkFailed(attempt, retry_after=retry_after)
+    return LinkFailed(attempt, retry_after=failure.retry_after)
 
 
 def _finish(attempt: LinkAttempt, *, outcome: str) -> None:

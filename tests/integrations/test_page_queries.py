@@ -4,12 +4,15 @@ login's entry is warm in the shared cache (integrations.login_cache); the sessio
 cache when there is one, the offering from the cache. Counts, not timings: the benchmark
 (bench/load.py) has the timings."""
 
+from contextlib import contextmanager
+
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
 from codat_sandbox import controls
 from integrations.models import CompanyBinding
+from integrations.services import side_writes
 
 pytestmark = pytest.mark.django_db(transaction=True)  # snapshot refreshes run in worker threads
 
@@ -51,12 +54,28 @@ def test_a_merchant_page_is_one_query_then_none_and_no_codat_call(linked, counti
 
 def test_a_hand_off_writes_its_attempt_and_reads_nothing_else(linked, counting):
     linked.get("/")
-    queries = product_queries(linked, "post", "/link/", {"platform_key": "gbol"})
-    # (the login with its merchant from the cache, warm since the page) one more start counted
-    # (LINK_RATE_LIMIT); abandoned attempts closed; the attempt; its outcome
-    assert [sql.split()[0] for sql in queries] == ["UPDATE", "UPDATE", "INSERT", "UPDATE"], queries
+    with writer_queries() as beside:
+        queries = product_queries(linked, "post", "/link/", {"platform_key": "gbol"})
+    # On the merchant's path (the login with its merchant from the cache, warm since the page):
+    # one more start counted (LINK_RATE_LIMIT), then the outcome. Beside it while Codat mints
+    # (services/side_writes): abandoned attempts closed, the attempt.
+    assert [sql.split()[0] for sql in queries] == ["UPDATE", "UPDATE"], queries
     assert "integrations_ratelimitwindow" in queries[0] and "integrations_linkattempt" in queries[1]
+    assert [sql.split()[0] for sql in beside] == ["UPDATE", "INSERT"], beside
+    assert all("integrations_linkattempt" in sql for sql in beside)
     assert counting.mints == 1
+
+
+@contextmanager
+def writer_queries():
+    """The queries the side writes' thread makes on its own connection during the block."""
+    # connections["default"] read on that thread is its own connection (``connection`` would be whichever
+    # thread reads it).
+    captured = side_writes.submit(lambda: CaptureQueriesContext(connections["default"]).__enter__()).result()
+    found = []
+    yield found
+    side_writes.submit(captured.__exit__, None, None, None).result()
+    found += [q["sql"] for q in captured.captured_queries]
 
 
 def test_a_deactivated_login_is_signed_out_on_its_next_page(linked, merchant_and_user):
