@@ -192,9 +192,9 @@ def test_a_second_platform_is_refused_without_minting(page, base, linked):
     # A tile from a page opened before the link was made, posted now.
     page.goto(f"{base}/")
     page.evaluate("""() => {
-        const form = document.querySelector('form[data-single-submit]');
-        form.querySelector('input[name=platform_key]').value = 'qhyg';
-        form.submit();
+        const button = document.querySelector('.tiles-form button[name=platform_key]');
+        button.value = 'qhyg';
+        button.form.requestSubmit(button);
     }""")
     page.wait_for_load_state()
     expect(page.get_by_role("heading", level=1)).to_have_text("We can’t link that platform")

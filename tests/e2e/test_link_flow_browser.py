@@ -120,7 +120,7 @@ def test_every_code_stale_shows_the_error_page_and_try_again_recovers(page, base
 @pytest.mark.usefixtures("signed_in")
 def test_a_tampered_key_is_refused_without_minting(page, base):
     # Each refusal's status and message: tests/integrations/test_link_flow.py. Here, the page a browser shows.
-    page.locator("input[name=platform_key][value=gbol]").evaluate("input => input.value = 'zzzz'")
+    page.locator("button[name=platform_key][value=gbol]").evaluate("button => button.value = 'zzzz'")
     with page.expect_response(f"{base}/link/") as answer:
         page.get_by_role("button", name="Link your Xero account").click()
     assert answer.value.status == 404
