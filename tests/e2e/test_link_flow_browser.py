@@ -131,7 +131,7 @@ def test_a_tampered_key_is_refused_without_minting(page, base):
 
 @pytest.mark.usefixtures("signed_in")
 def test_missing_csrf_token_is_403(page, base):
-    page.locator("form:has(input[value=gbol]) input[name=csrfmiddlewaretoken]").evaluate("input => input.remove()")
+    page.locator("form:has(button[value=gbol]) input[name=csrfmiddlewaretoken]").evaluate("input => input.remove()")
     with page.expect_response(f"{base}/link/") as answer:
         page.get_by_role("button", name="Link your Xero account").click()
     assert answer.value.status == 403
@@ -218,7 +218,7 @@ def test_a_logo_evicted_before_the_page_is_served_is_a_monogram_already(page, ba
     assert all("/logos/" not in url or page.request.get(url).status == 200 for url in requested)
 
 
-WAIT_STATUS = "document.querySelector('input[value=gbol]').form.querySelector('[role=status][data-link-wait]')"
+WAIT_STATUS = "document.querySelector('button[value=gbol]').closest('.tile').querySelector('[role=status][data-link-wait]')"
 
 
 @pytest.mark.usefixtures("signed_in")
