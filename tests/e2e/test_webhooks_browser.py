@@ -1,5 +1,6 @@
 """A merchant's page follows Codat: a disconnect made outside the portal shows up by itself."""
 
+import os
 import re
 
 import pytest
@@ -18,7 +19,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def base(live_server, warm_live_cache, merchant_and_user, settings):
     settings.CODAT_SANDBOX_WEBHOOK_DELIVERY = True  # the sandbox posts to this live server
-    with task_worker(shared_env()):
+    # With a shared cache the worker must use this process's: its writes drop the cached logins and
+    # staff list the live server reads, as every process of a deployment shares one Redis.
+    same_cache = {"CACHE_URL": os.environ["CACHE_URL"],
+                  "CACHE_KEY_PREFIX": settings.CACHES["default"]["KEY_PREFIX"]} if settings.SHARED_CACHE else {}
+    with task_worker(shared_env(**same_cache)):
         yield live_server.url
     faults.reset()
 

@@ -185,7 +185,9 @@ def test_pagination_25_a_page_keeping_search_and_sort(staff_client, db):
     assert staff_client.get("/staff/", {"q": "shop", "page": "abc"}).status_code == 200
 
 
-def test_the_list_costs_the_same_few_queries_however_many_merchants(staff_client, db):
+def test_the_list_costs_the_same_few_queries_however_many_merchants(staff_client, db, settings):
+    settings.SHARED_CACHE = False  # what building the list costs (kept: tests/staff/test_merchant_list_cache.py)
+
     def queries() -> list[str]:
         with CaptureQueriesContext(connection) as captured:
             assert staff_client.get("/staff/").status_code == 200
@@ -224,8 +226,11 @@ def test_the_detail_page_shows_logins_and_attempts_in_a_fixed_number_of_queries(
     assert len(captured.captured_queries) <= 11  # a fixed number; one per section, not per row
 
 
-def test_the_detail_page_costs_the_same_however_many_logins_and_links(staff_client, staff_user, merchant_and_user):
+def test_the_detail_page_costs_the_same_however_many_logins_and_links(staff_client, staff_user, merchant_and_user,
+                                                                     settings):
     from merchants.services import sign_in_link_issue
+
+    settings.SHARED_CACHE = False  # the login read each time, as on the first view (integrations/login_cache.py)
 
     merchant, user = merchant_and_user
 

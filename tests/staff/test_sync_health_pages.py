@@ -79,7 +79,7 @@ def latest_row(html: str) -> str:
 # --- the list ------------------------------------------------------------------------------------
 
 
-def test_a_merchant_whose_latest_sync_is_5130_is_under_needs_attention_with_that_outcome(staff_client, counting):
+def test_a_merchant_whose_latest_sync_is_5130_is_under_needs_attention_with_that_outcome(staff_client, counting, settings):
     def shop(name, script=None, *, link=True):
         merchant, _ = make_merchant(name=name)
         company_id = bind(merchant, link=link)
@@ -121,6 +121,7 @@ def test_a_merchant_whose_latest_sync_is_5130_is_under_needs_attention_with_that
             assert staff_client.get("/staff/", params).status_code == 200
         return len([q for q in captured.captured_queries if "django_session" not in q["sql"]])  # Redis or not
 
+    settings.SHARED_CACHE = False  # what building the list costs (kept: tests/staff/test_merchant_list_cache.py)
     assert queries({"attention": "1"}) == queries({}) == 5  # the same few, with or without the filter
 
 
