@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from codat_sandbox import faults
 from codat_sandbox.transport import SandboxTransport
+from commerce_portal import kept_pages
 from integrations.codat import CodatClient, use_client
 from integrations.codat.factory import IN_PROCESS_ORIGIN as SANDBOX_ORIGIN, default_user_agent
 from integrations.models import CatalogueState, Integration, Logo
@@ -78,6 +79,7 @@ def _isolation(settings):
     # The sandbox's webhooks are recorded, not sent, unless a test asks (tests/integrations/test_webhooks.py).
     settings.CODAT_SANDBOX_WEBHOOK_DELIVERY = False
     cache.clear()
+    kept_pages.forget_all()  # each test starts as a fresh process would
     yield
     # Background refreshes must not outlive the test that started them.
     refresher.wait_idle(timeout=10)
