@@ -65,21 +65,27 @@ def offered_source_type() -> str:
 
 
 def offers(*, wait: float | None = None) -> list[Offer]:
-    """The tiles for the selection page, in display order.
+    """The tiles for the selection page, in display order."""
+    return offering(wait=wait)[0]
 
-    A complete, fresh answer is kept in the Django cache for a little while
-    (never past the first entry's expiry), so most views skip the database.
+
+def offering(*, wait: float | None = None) -> tuple[list[Offer], bool]:
+    """The tiles, and whether they are settled: complete and fresh, so that until the offering
+    token (offers_cache.OFFERING_TOKEN_KEY) changes, the next view would show the same.
+
+    A settled answer is kept in the Django cache for a little while (never past the first
+    entry's expiry), so most views skip the database.
     """
     cache_key = offers_cache_key(offered_source_type())
     cached = cache.get(cache_key)
     if cached is not None:
-        return _without_missing_logos(cached)
+        return _without_missing_logos(cached), True
     wait = settings.CODAT_BRANDING_COLD_WAIT if wait is None else wait
     deadline = time.monotonic() + wait
     catalogue_expires = _ensure_catalogue(deadline)
     entries = _offered_entries()
     if not entries:
-        return sorted(_fallback_offers(), key=lambda offer: offer.sort_key)
+        return sorted(_fallback_offers(), key=lambda offer: offer.sort_key), False
     fetching = _ensure_branding(entries)
     result = sorted((_offer(entry, fetching=entry.key in fetching) for entry in entries), key=lambda o: o.sort_key)
     expiries = [entry.branding_expires_at for entry in entries] + [catalogue_expires]
@@ -87,7 +93,8 @@ def offers(*, wait: float | None = None) -> list[Offer]:
         fresh_for = (min(expiries) - timezone.now()).total_seconds()
         if fresh_for > 1:
             cache.set(cache_key, result, timeout=min(OFFERS_CACHE_SECONDS, fresh_for))
-    return result
+            return result, True
+    return result, False
 
 
 def _without_missing_logos(cached: list[Offer]) -> list[Offer]:
