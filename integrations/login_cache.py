@@ -27,7 +27,7 @@ from . import changes
 from .services.connections import snapshot_parse_ahead
 
 
-def _token_key(user_id) -> str:
+def token_key(user_id) -> str:
     return f"login-token:{user_id}"
 
 
@@ -46,13 +46,13 @@ def cached_login(user_id, load: Callable[[], object | None]):
             snapshot_parse_ahead(snapshot)  # and a merchant's standing, parsed
         return user
 
-    return token_cache.cached(_token_key(user_id), f"login:{user_id}", build)
+    return token_cache.cached(token_key(user_id), f"login:{user_id}", build)
 
 
 def logins_changed(user_ids: Iterable) -> None:
     """Forget these logins' entries once the current transaction commits."""
     if settings.SHARED_CACHE:
-        token_cache.drop(_token_key(user_id) for user_id in user_ids)
+        token_cache.drop(token_key(user_id) for user_id in user_ids)
 
 
 def merchants_changed(merchant_ids: Iterable) -> None:

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
@@ -24,12 +27,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_safe
 
+from commerce_portal import kept_pages, token_cache
 from commerce_portal.fixed_urls import fixed_url
 from merchants.selectors import merchant_for_user
 
 from . import logos
 from .codat import ConnectionStatus
 from .forms import LinkForm, PasswordRecheckForm
+from .login_cache import token_key as login_token_key
 from .models import LinkAttempt, Logo
 from .services import rate_limits
 from .services.connection_changes import ChangeFailed, ChangeRefused, connection_disconnect, connection_switch
@@ -41,7 +46,8 @@ from .services.connections import (
     merchant_snapshot,
 )
 from .services.link import LinkFailed, link_return, link_start
-from .services.offering import PLATFORM_KEY, NotOffered, offered_source_type, offers
+from .services.offering import PLATFORM_KEY, NotOffered, offered_source_type, offering
+from .services.offers_cache import OFFERING_TOKEN_KEY, OFFERS_CACHE_SECONDS
 from .services.offering import logo_for as logo_for_platform
 from .services.standing import State
 
@@ -67,13 +73,22 @@ class MerchantPageView(LoginRequiredMixin, View):
 
     banner_template: str | None = None  # shown above every page of the view, e.g. staff's "on behalf of"
 
+    # The merchant's own pages that are kept rendered while what they show is unchanged
+    # (commerce_portal.kept_pages); staff's pages on a merchant's behalf are not.
+    kept_as: str | None = None
+
     def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        self.merchant = self.get_merchant()
-        if self.merchant is None:
-            return self.no_merchant()
-        return super().dispatch(request, *args, **kwargs)
+        # A kept page is checked against the offering's token: read with the login, in one round trip.
+        with token_cache.read_ahead([OFFERING_TOKEN_KEY] if self.keeps_pages() else []):
+            if not request.user.is_authenticated:
+                return self.handle_no_permission()
+            self.merchant = self.get_merchant()
+            if self.merchant is None:
+                return self.no_merchant()
+            return super().dispatch(request, *args, **kwargs)
+
+    def keeps_pages(self) -> bool:
+        return self.kept_as is not None and settings.SHARED_CACHE
 
     def get_merchant(self):
         return merchant_for_user(self.request.user)
@@ -105,6 +120,24 @@ class MerchantPageView(LoginRequiredMixin, View):
         return fixed_url("integrations:tenant_keep")
 
     def render(self, template: str, context: dict | None = None, *, status: int = 200) -> HttpResponse:
+        return HttpResponse(self.render_html(template, context), status=status)
+
+    def render_kept(self, template: str, build: Callable[[], tuple[dict, bool, datetime | None]]) -> HttpResponse:
+        """The page, kept rendered (commerce_portal.kept_pages) when this view keeps pages.
+        ``build()`` gives its context, whether it may be kept, and until when it holds."""
+        if not self.keeps_pages():
+            return self.render(template, build()[0])
+        tokens = (token_cache.token(login_token_key(self.request.user.pk)),
+                  token_cache.token(OFFERING_TOKEN_KEY, seconds=OFFERS_CACHE_SECONDS))
+
+        def built(csrf_token: str) -> kept_pages.Built:
+            context, keep, until = build()
+            html = self.render_html(template, {**context, "csrf_token": csrf_token})
+            return kept_pages.Built(html, keep=keep, until=until.timestamp() if until else None)
+
+        return HttpResponse(kept_pages.respond(self.request, (self.kept_as, self.request.user.pk), tokens, built))
+
+    def render_html(self, template: str, context: dict | None = None) -> str:
         # A snapshot exists once the merchant has a company: then every page leads to
         # "Your connection", and a connection that broke is announced on every page.
         snapshot = merchant_snapshot(self.merchant)
@@ -119,7 +152,7 @@ class MerchantPageView(LoginRequiredMixin, View):
             "connection_alert": snapshot if snapshot and snapshot.alert_at else None,
             **(context or {}),
         }
-        return render(self.request, template, context, status=status)
+        return render_to_string(template, context, self.request)
 
 
 def platform_kind() -> str:
@@ -130,19 +163,24 @@ class SelectView(MerchantPageView):
     """The platforms the merchant can link, each with its Link button."""
 
     http_method_names = ["get", "head"]
+    kept_as = "select"
 
     def get(self, request, *args, **kwargs):
+        return self.render_kept("integrations/select.html", self.build)
+
+    def build(self):
         standing = connection_standing(self.merchant)
         # With an accounting connection (any status), other platforms only after Switch.
         current = standing.connection if standing is not None else None
+        tiles, settled = offering()
         context = {
-            "offers": offers(),
+            "offers": tiles,
             "platform_kind": platform_kind(),
             "current": current,
             # On the current platform's tile, the one next step (Change settings, Reconnect Xero, ...).
             "current_action": standing.action if current is not None else "",
         }
-        return self.render("integrations/select.html", context)
+        return context, settled, None
 
 
 class ConnectionView(MerchantPageView):
@@ -150,9 +188,13 @@ class ConnectionView(MerchantPageView):
 
     http_method_names = ["get", "head"]
     template_name = "integrations/connection.html"
+    kept_as = "connection"
 
     def get(self, request, *args, **kwargs):
-        report = connection_report(self.merchant)
+        report = connection_report(self.merchant)  # on every view: it starts a refresh when one is due
+        return self.render_kept(self.template_name, lambda: self.build(report))
+
+    def build(self, report):
         standing = report.standing
         # The page itself says what broke: no banner pointing at the page you are on.
         context = {
@@ -162,11 +204,12 @@ class ConnectionView(MerchantPageView):
             "connection_alert": None,
             "tenant_keep_action": self.get_tenant_keep_action(),
         }
+        settled, until = True, None
         if standing.state == State.NOT_CONNECTED:
-            context["offers"] = offers()
+            context["offers"], settled = offering()
         elif standing.state in (State.CONNECTED, State.SYNCING):
-            context["next_sync"] = standing.next_sync_after(timezone.now())
-        return self.render(self.template_name, context)
+            context["next_sync"] = until = standing.next_sync_after(timezone.now())
+        return context, settled, until
 
 
 class LinkStartView(MerchantPageView):

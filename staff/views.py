@@ -499,6 +499,7 @@ class AssistedMixin:
     """Staff with ASSIST_LINKING act for the merchant in the URL; "Back" returns to that merchant."""
 
     banner_template = "staff/_assist_banner.html"
+    kept_as = None  # the merchant's pages are kept for the merchant's own login, not staff's
 
     def get_merchant(self):
         check_staff(self.request.user, roles.ASSIST_LINKING)
