@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
+from commerce_portal import token_cache
 from integrations.codat import CodatError, CodatRateLimitedError, CodatTimeoutError
 from integrations.services.connections import connection_refresh_now, connection_report
 from integrations.services.standing import State, sync_outcome_label
@@ -51,7 +52,7 @@ from merchants.services import merchant_login_add, merchant_onboard, sign_in_lin
 from merchants.tasks import send_sign_in_link_email
 
 from . import roles
-from .list_cache import cached_listing
+from . import list_cache
 from .forms import LoginForm, OnboardForm, SyncRangeForm, SyncRequestForm
 from .selectors import (
     DEFAULT_SORT,
@@ -119,6 +120,7 @@ def _merchant_or_404(merchant_id: int):
     return merchant
 
 
+@token_cache.read_ahead([list_cache.TOKEN_KEY])  # the list's token comes with the login, in one round trip
 @staff_only()
 @require_safe
 def merchants(request):
@@ -154,7 +156,7 @@ def merchants(request):
     # What the page's content depends on besides the rows: the whole query string (its links keep it),
     # the zone of its times, and whether the viewer may onboard.
     key = (sorted(request.GET.lists()), settings.STAFF_TIME_ZONE, can_onboard)
-    return render(request, "staff/merchants.html", {"content": cached_listing(key, render_content)})
+    return list_cache.listing_page(request, key, render_content)
 
 
 def _attempt_label(outcome: str | None, reason: str | None) -> str:

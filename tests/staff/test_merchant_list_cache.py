@@ -78,3 +78,19 @@ def test_what_one_staff_member_may_do_never_shows_on_anothers_copy(client):
     assert "Onboard the first one" in client.get("/staff/").content.decode()
     client.force_login(viewer)
     assert "Onboard the first one" not in client.get("/staff/").content.decode()
+
+
+def test_the_whole_page_is_kept_for_each_viewer_and_names_them(staff_client, client):
+    from commerce_portal import kept_pages
+
+    kept_pages.forget_all()
+    merchant("Bean & Leaf")
+    staff_client.get("/staff/")
+    response = staff_client.get("/staff/")
+    assert not response.templates and "Sam Okafor" in response.content.decode()  # kept: nothing rendered
+    client.force_login(make_staff("kim", first_name="Kim", last_name="Lee"))
+    response = client.get("/staff/")
+    assert response.templates and "Kim Lee" in response.content.decode() and "Sam Okafor" not in response.content.decode()
+    merchant("Chai Stop")  # a change to the list: every viewer's page is built afresh
+    response = staff_client.get("/staff/")
+    assert response.templates and [name for name, _ in rows(response)] == ["Bean & Leaf", "Chai Stop"]
