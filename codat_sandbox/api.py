@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import secrets
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -31,6 +32,7 @@ LOGO_DIR = Path(__file__).with_name("logos")
 
 
 def handle(request: SandboxRequest) -> SandboxResponse:
+    received = time.monotonic()
     if request.path.startswith(LOGO_PREFIX):
         if not (request.internal or authorised(request)):
             # Anyone may fetch a logo, as from Codat's static host; only the app's own fetches
@@ -54,9 +56,11 @@ def handle(request: SandboxRequest) -> SandboxResponse:
         response = error_response(404)
     else:
         return error_response(404)
-    if fault is not None:
-        response.delay = fault.latency_ms / 1000
     Call.objects.create(operation=operation, status=response.status, path=request.path[:500])
+    if fault is not None and fault.latency_ms:
+        # An injected latency is the whole time Codat takes to answer, as a remote server's is:
+        # the sandbox's own work (on our cores, which Codat's would not be) is part of it, not added.
+        response.delay = max(0.0, fault.latency_ms / 1000 - (time.monotonic() - received))
     return response
 
 

@@ -42,7 +42,7 @@ class SandboxResponse:
     status: int
     body: bytes
     headers: dict[str, str] = field(default_factory=dict)
-    delay: float = 0.0  # seconds the answer is held back (injected latency)
+    delay: float = 0.0  # seconds the answer is still held back, so that it leaves an injected latency after arriving
 
 
 class Reply(Exception):

@@ -1,6 +1,7 @@
 """The emulated Codat API: auth, routing, paging, query, errors, logos, faults."""
 
 import io
+import time
 
 import pytest
 from PIL import Image
@@ -171,9 +172,12 @@ def test_fault_with_count_is_used_up_and_calls_are_logged(sandbox_faults):
     assert list(Call.objects.values_list("status", flat=True)) == [503, 503, 200]
 
 
-def test_latency_fault_is_reported_as_a_delay(sandbox_faults):
+def test_latency_fault_is_the_whole_answer_time_the_sandboxs_work_included(sandbox_faults):
     sandbox_faults.inject("*", latency_ms=250, times=1)
-    assert call("/sandbox/codat/config/integrations/gbol/branding")[0].delay == 0.25
+    started = time.monotonic()
+    held = call("/sandbox/codat/config/integrations/gbol/branding")[0].delay
+    worked = time.monotonic() - started
+    assert 0 < held < 0.25 and held + worked == pytest.approx(0.25, abs=0.005)  # answered 250 ms after arriving
     assert call("/sandbox/codat/config/integrations/gbol/branding")[0].delay == 0
 
 
