@@ -16,6 +16,7 @@ fetches them in its own round trip, and later reads of them use what it fetched.
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
@@ -29,6 +30,7 @@ ENTRY_SECONDS = 300
 
 class _ReadAhead:
     def __init__(self, keys: Iterable[str]):
+        self.thread = threading.get_ident()
         self.pending = set(keys)
         self.found: dict[str, object] = {}
         self.read: set[str] = set()
@@ -59,8 +61,15 @@ def read_ahead(keys: Iterable[str]):
         _read_ahead.reset(reset)
 
 
-def _get_many(keys: list[str]) -> dict[str, object]:
+def _ahead() -> _ReadAhead | None:
+    """The read-ahead of this request, on its own thread only: a thread the request's context was
+    copied to (services.side_writes) reads for itself, and may run after the block has ended."""
     ahead = _read_ahead.get()
+    return ahead if ahead is not None and ahead.thread == threading.get_ident() else None
+
+
+def _get_many(keys: list[str]) -> dict[str, object]:
+    ahead = _ahead()
     return ahead.get_many(keys) if ahead is not None else cache.get_many(keys)
 
 
@@ -75,7 +84,7 @@ def _new_token(token_key: str, seconds: int) -> str | None:
 
 
 def _wrote(key: str, value) -> None:
-    ahead = _read_ahead.get()
+    ahead = _ahead()
     if ahead is not None:
         ahead.wrote(key, value)
 

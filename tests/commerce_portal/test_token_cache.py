@@ -78,3 +78,15 @@ def test_as_a_decorator_each_call_reads_afresh(counting):
     assert page() == "first"
     cache.set("token-b", "second")
     assert page() == "second"
+
+
+def test_a_thread_the_requests_context_was_copied_to_reads_for_itself(counting):
+    import contextvars
+    from concurrent.futures import ThreadPoolExecutor
+
+    cache.set("token-a", "before")
+    with token_cache.read_ahead([]), ThreadPoolExecutor(1) as pool:
+        assert token_cache.token("token-a") == "before"
+        cache.set("token-a", "after")  # a write lands; a side thread (services.side_writes) then reads
+        seen = pool.submit(contextvars.copy_context().run, token_cache.token, "token-a").result()
+    assert seen == "after"
