@@ -47,8 +47,8 @@ from .services.connections import (
 )
 from .services.link import LinkFailed, link_return, link_start
 from .services.offering import PLATFORM_KEY, NotOffered, offered_source_type, offering
-from .services.offers_cache import OFFERING_TOKEN_KEY, OFFERS_CACHE_SECONDS
 from .services.offering import logo_for as logo_for_platform
+from .services.offers_cache import OFFERING_TOKEN_KEY, OFFERS_CACHE_SECONDS
 from .services.standing import State
 
 logger = logging.getLogger(__name__)
